@@ -1,0 +1,151 @@
+"""Reading a reply: clauses, jieba tokens, pattern matches and their polarity.
+
+The reply is normalised, split into clauses at punctuation, and segmented with
+spaCy's blank Chinese pipeline using jieba. Every lexicon pattern is matched per
+clause; a match preceded (within the clause, inside the negation window, not past
+a scope break such as 但是) by an odd number of negator tokens is negated and,
+by the lexicon's rule, dropped or counted as another category ("不收下" → refusal).
+"""
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
+
+from actions.scoring.lexicon import Lexicon
+from actions.trainer.textnorm import normalize
+
+_CLAUSE_SPLIT = re.compile(r"[，。！？；：,.!?;:\n…、~～—\-\s]+")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+_NEGATOR_CHARS = "不没别未勿莫甭"
+_MODAL_CHARS = set(_NEGATOR_CHARS + "能会可有得要用必敢想准再是该应")
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _nlp():
+    """spaCy blank zh with jieba segmentation; loaded on first use, never at import."""
+    import jieba
+    import spacy
+
+    jieba.setLogLevel(60)
+    with _lock:
+        return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    category: str
+    span: str
+    start: int  # offsets in the normalised reply
+    end: int
+    negated: bool = False  # true when the category comes from a negated match
+
+
+@dataclass
+class Clause:
+    text: str
+    start: int
+    tokens: List[Tuple[str, int]]  # (token text, offset within the reply)
+
+
+@dataclass
+class Reading:
+    text: str  # normalised reply
+    clauses: List[Clause]
+    evidence: List[Evidence] = field(default_factory=list)
+    one_word: str = ""  # "accept" / "refusal" when the whole reply is a one-word answer
+
+    def of(self, category: str) -> List[Evidence]:
+        return [e for e in self.evidence if e.category == category]
+
+    def has(self, category: str) -> bool:
+        return any(e.category == category for e in self.evidence)
+
+
+def split_clauses(text: str) -> List[Clause]:
+    doc = _nlp().make_doc(text)
+    tokens = [(t.text, t.idx) for t in doc if not t.is_space]
+    clauses: List[Clause] = []
+    pos = 0
+    for piece in _CLAUSE_SPLIT.split(text):
+        if not piece:
+            continue
+        start = text.index(piece, pos)
+        end = start + len(piece)
+        pos = end
+        toks = [(t, i) for t, i in tokens if start <= i < end]
+        clauses.append(Clause(piece, start, toks))
+    return clauses
+
+
+def _negators_in(piece: str, lex: Lexicon) -> int:
+    """How many negations a token carries: "不能" one, "不能不" two, "不过" none."""
+    if piece in lex.negators:
+        return 1
+    if piece and set(piece) <= _MODAL_CHARS and any(ch in _NEGATOR_CHARS for ch in piece):
+        return sum(piece.count(ch) for ch in _NEGATOR_CHARS)
+    return 0
+
+
+def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
+    """Negators before ``match_start`` (an offset within the reply) in the clause's scope."""
+    pieces: List[str] = []
+    for tok, idx in clause.tokens:
+        if idx >= match_start:
+            break
+        pieces.append(tok[: match_start - idx] if idx + len(tok) > match_start else tok)
+    count = 0
+    seen = 0
+    for piece in reversed(pieces):
+        if _PUNCT_ONLY.match(piece):
+            continue
+        if piece in lex.scope_breaks:
+            break
+        seen += 1
+        if seen > lex.negation_window:
+            break
+        count += _negators_in(piece, lex)
+    return count
+
+
+def read(reply: str, lex: Lexicon) -> Reading:
+    text = normalize(reply)
+    reading = Reading(text=text, clauses=split_clauses(text) if text else [])
+    bare = re.sub(r"[\W_]+", "", text).lower()
+    if bare in lex.one_word_refusal:
+        reading.one_word = "refusal"
+    elif bare in lex.one_word_accept:
+        reading.one_word = "accept"
+
+    for clause in reading.clauses:
+        taken: Dict[Tuple[str, int, int], bool] = {}
+        for cat in lex.categories:
+            for pattern in cat.patterns:
+                for m in pattern.finditer(clause.text):
+                    if m.end() == m.start():
+                        continue
+                    start, end = clause.start + m.start(), clause.start + m.end()
+                    negated = cat.negation_sensitive and _negation_count(clause, start, lex) % 2 == 1
+                    if negated and cat.flip_to is None:
+                        continue
+                    name = cat.flip_to if negated else cat.name
+                    key = (name, start, end)
+                    if key not in taken:
+                        taken[key] = True
+                        reading.evidence.append(Evidence(name, m.group(0), start, end, negated))
+    reading.evidence.sort(key=lambda e: (e.start, e.end))
+    return reading
+
+
+def clause_index(reading: Reading, offset: int) -> int:
+    for i, c in enumerate(reading.clauses):
+        if c.start <= offset < c.start + len(c.text):
+            return i
+    return -1
+
+
+def clause_has_any(clause: Clause, words: Sequence[str]) -> bool:
+    return any(tok in words for tok, _ in clause.tokens) or any(w in clause.text for w in words if len(w) > 1)

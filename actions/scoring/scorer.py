@@ -1,0 +1,272 @@
+"""Score one officer reply against the guideline responses.
+
+The verdict is built by explainable rules over the evidence that
+:mod:`actions.scoring.analysis` finds, in this order:
+
+1. **Red lines of giving in** (accept, half-accept, promise, defer, leak) fail the
+   turn whatever else is said: band 0, score 0–19. An acceptance or promise under a
+   condition (如果/要是/等……) is reported as a half-acceptance.
+2. **A hedged refusal** ("原则上不行，但是……") that a concessive clause takes back is
+   not a refusal.
+3. **A keyword list** (three or more rubric phrases with no sentence around them) is a
+   non-answer: band 1, no moves.
+4. **No refusal**: band 1 (20–39) — the officer wavered or did not answer.
+5. **Refusal without a ground**, or in rude/abusive language: band 2 (40–59).
+6. **Refusal + a ground** (law, warning, formal channel, record/report, recusal), civil:
+   band 3 (60–79); with legal basis, courtesy and one of the stage's expected moves:
+   band 4 (80–100).
+
+Passed means band ≥ 3. Within a band the score grows with the moves shown.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional
+
+from actions.scoring.analysis import Evidence, Reading, clause_has_any, clause_index, read
+from actions.scoring.lexicon import (
+    GAVE_IN_RED_LINES,
+    MOVES,
+    RED_LINES,
+    Guideline,
+    Lexicon,
+    load_guideline,
+    load_lexicon,
+    rubric_version,
+)
+
+GROUNDS = ("legal_basis", "warning", "formal_channel", "record_report", "recusal")
+STAGES = ("request", "relationship", "offer", "pressure")
+PASS_SCORE = 60
+_RUDE = re.compile(r"少来这套|别烦我|烦不烦|有完没完|啰嗦|懒得理你|别废话|听不懂人话|想都别想|做梦|你脑子|什么玩意|少跟我|别跟我来这套|滚一边")
+
+
+@dataclass
+class TurnScore:
+    score: int
+    band: int
+    passed: bool
+    moves: Dict[str, bool]
+    evidence: Dict[str, List[str]]  # move or red line → the spans that show it
+    red_lines: List[str]
+    feedback: str
+    model_answer: str
+    expected: List[str]
+    missing: List[str]
+    confidence: float  # below 0.6 the turn goes to the coordinators' review queue
+    flags: List[str] = field(default_factory=list)
+    rubric_version: str = ""
+
+    @property
+    def needs_review(self) -> bool:
+        return self.confidence < 0.6
+
+    def contract(self) -> Dict[str, object]:
+        """The batch command's output object (issue #3's contract)."""
+        return {
+            "score": self.score,
+            "passed": self.passed,
+            "moves": dict(self.moves),
+            "red_lines": list(self.red_lines),
+            "feedback": self.feedback,
+        }
+
+    def to_dict(self) -> Dict[str, object]:
+        return asdict(self)
+
+
+class Scorer:
+    """Stateless and deterministic; one instance serves every conversation."""
+
+    def __init__(self, lexicon: Optional[Lexicon] = None, guideline: Optional[Guideline] = None):
+        self.lex = lexicon or load_lexicon()
+        self.guide = guideline or load_guideline()
+        self.version = rubric_version()
+
+    # -- public -----------------------------------------------------------------
+    def score(
+        self,
+        kind: str,
+        reply: str,
+        counterpart: str = "",
+        stage: Optional[str] = None,
+        conflict_of_interest: bool = False,
+    ) -> TurnScore:
+        if kind not in ("favour", "gift"):
+            raise ValueError("kind must be 'favour' or 'gift'")
+        if stage is not None and stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}")
+        reading = read(reply, self.lex)
+        flags: List[str] = []
+        evidence = self._resolve(reading, flags)
+
+        red = [r for r in RED_LINES if evidence.get(r)]
+        moves = {m: bool(evidence.get(m)) for m in MOVES}
+        rude = bool(_RUDE.search(reading.text))
+        if rude:
+            flags.append("rude")
+        if red and "abusive" in red or rude:
+            moves["courtesy"] = False
+
+        if self._keyword_list(reading, evidence):
+            flags.append("keyword_list")
+            moves = {m: False for m in MOVES}
+
+        expected = self.guide.expected_moves(kind, stage, conflict_of_interest)
+        band, score = self._band_and_score(moves, red, flags, expected)
+        missing = [m for m in ("refusal", "legal_basis", "courtesy") if not moves[m]]
+        if not any(moves[m] for m in expected):
+            missing += expected
+        return TurnScore(
+            score=score,
+            band=band,
+            passed=band >= 3,
+            moves=moves,
+            evidence={k: [e.span for e in v] for k, v in evidence.items() if v},
+            red_lines=red,
+            feedback=self._feedback(band, moves, red, flags, missing),
+            model_answer=self.guide.model_answer(kind, stage, conflict_of_interest),
+            expected=expected,
+            missing=missing,
+            confidence=self._confidence(reading, evidence, red, moves, flags),
+            flags=flags,
+            rubric_version=self.version,
+        )
+
+    # -- rules ------------------------------------------------------------------
+    def _resolve(self, reading: Reading, flags: List[str]) -> Dict[str, List[Evidence]]:
+        evidence: Dict[str, List[Evidence]] = {}
+        for e in reading.evidence:
+            evidence.setdefault(e.category, []).append(e)
+        if reading.one_word == "accept" and not evidence.get("refusal"):
+            evidence.setdefault("accept", []).append(Evidence("accept", reading.text, 0, len(reading.text)))
+            flags.append("one_word")
+        elif reading.one_word == "refusal":
+            evidence.setdefault("refusal", []).append(Evidence("refusal", reading.text, 0, len(reading.text)))
+            flags.append("one_word")
+
+        # Acceptance or a promise under a condition is a half-acceptance.
+        for cat in ("accept", "promise"):
+            kept = []
+            for e in evidence.get(cat, []):
+                if self._conditional(reading, e):
+                    evidence.setdefault("half_accept", []).append(Evidence("half_accept", e.span, e.start, e.end))
+                    flags.append("conditional")
+                else:
+                    kept.append(e)
+            evidence[cat] = kept
+
+        # "原则上不行，但是……": a hedged refusal taken back by a concessive clause.
+        refusals = evidence.get("refusal", [])
+        if refusals and self._hedged(reading, refusals):
+            flags.append("hedged")
+            evidence["refusal"] = []
+        return {k: v for k, v in evidence.items() if v}
+
+    def _conditional(self, reading: Reading, e: Evidence) -> bool:
+        i = clause_index(reading, e.start)
+        if i < 0:
+            return False
+        clause = reading.clauses[i]
+        before = [t for t, idx in clause.tokens if idx < e.start]
+        if any(t in self.lex.conditionals for t in before):
+            return True
+        # "如果没人知道，我就收" — the condition sits in the previous clause.
+        if i > 0 and any(t in self.lex.conditionals for t, _ in reading.clauses[i - 1].tokens):
+            return True
+        return False
+
+    def _hedged(self, reading: Reading, refusals: List[Evidence]) -> bool:
+        for e in refusals:
+            i = clause_index(reading, e.start)
+            clause = reading.clauses[i]
+            hedge_before = any(h in clause.text[: e.start - clause.start] for h in self.lex.hedges)
+            if not hedge_before:
+                return False
+            later = reading.clauses[i + 1 :]
+            concession = next((j for j, c in enumerate(later) if clause_has_any(c, list(self.lex.concessive))), None)
+            if concession is None:
+                return False
+            after_start = later[concession].start
+            if any(r.start >= after_start for r in refusals):
+                return False
+        return True
+
+    def _keyword_list(self, reading: Reading, evidence: Dict[str, List[Evidence]]) -> bool:
+        spans = sorted({(e.start, e.end) for v in evidence.values() for e in v})
+        if len(spans) < 3 or len(reading.clauses) < 3:
+            return False
+        covered = [False] * len(reading.text)
+        for s, e in spans:
+            for k in range(s, e):
+                covered[k] = True
+        residual = "".join(ch for k, ch in enumerate(reading.text) if not covered[k])
+        residual = re.sub(r"[\W_]+", "", residual)
+        return len(residual) <= 2
+
+    @staticmethod
+    def _band_and_score(moves: Dict[str, bool], red: List[str], flags: List[str], expected: List[str]):
+        grounds = [g for g in GROUNDS if moves[g]]
+        shown = sum(moves.values())
+        if any(r in GAVE_IN_RED_LINES for r in red):
+            return 0, min(19, 4 + 2 * shown)
+        if "keyword_list" in flags or not moves["refusal"]:
+            cap = 29 if "abusive" in red else 39
+            return 1, min(cap, 20 + 3 * shown)
+        civil = "abusive" not in red and "rude" not in flags
+        if not grounds or not civil:
+            return 2, min(59, 40 + 4 * shown + (3 if moves["courtesy"] else 0))
+        exemplary = moves["legal_basis"] and moves["courtesy"] and any(moves[m] for m in expected)
+        if exemplary:
+            met = sum(moves[m] for m in expected)
+            return 4, min(100, 80 + 3 * (shown - 3) + 3 * met)
+        return 3, min(79, 60 + 3 * shown)
+
+    def _feedback(self, band: int, moves, red: List[str], flags: List[str], missing: List[str]) -> str:
+        label = self.guide.move_label
+        if band == 0:
+            names = "、".join(self.guide.red_lines[r] for r in red if r in GAVE_IN_RED_LINES)
+            return f"触碰红线（{names}）：对方会当作您已松口。应明确拒绝并依法处理。"
+        if "keyword_list" in flags:
+            return "只罗列了关键词，没有形成回应。请用完整的话明确拒绝并说明依据。"
+        if band == 1:
+            if "hedged" in flags:
+                return "“原则上不行”又留了口子，等于没有拒绝。请明确拒绝，不留余地。"
+            if "abusive" in red:
+                return "言语粗暴且没有明确拒绝。请保持文明用语，明确拒绝并说明依据。"
+            return "没有明确拒绝，对方会认为还有余地。请先明确表态，再讲法律依据。"
+        if band == 2:
+            if "abusive" in red or "rude" in flags:
+                return "态度坚决，但语言不文明。请使用规范执法用语，礼貌而坚定地拒绝。"
+            return "拒绝了，但没有说明依据。请补充法律依据（法律面前人人平等，依法处理）。"
+        todo = "、".join(label(m) for m in missing)
+        if band == 3:
+            return f"合格：明确拒绝且有依据。还可以补充：{todo}。" if todo else "合格：明确拒绝且有依据。"
+        return f"优秀：拒绝明确、依法有据、文明规范。可再补充：{todo}。" if todo else "优秀：拒绝明确、依法有据、文明规范。"
+
+    @staticmethod
+    def _confidence(reading: Reading, evidence, red: List[str], moves, flags: List[str]) -> float:
+        """How sure the rules are; low-confidence turns go to human review."""
+        conf = 0.95
+        if moves["refusal"] and any(r in GAVE_IN_RED_LINES for r in red):
+            conf -= 0.35  # refuses and gives in in one breath: read it again
+        if "hedged" in flags or "conditional" in flags:
+            conf -= 0.2
+        if not evidence:
+            conf -= 0.3  # nothing recognised at all
+        if any(e.negated for v in evidence.values() for e in v):
+            conf -= 0.1
+        if len(reading.text) > 150:
+            conf -= 0.1
+        return round(max(0.05, conf), 2)
+
+
+_default: Optional[Scorer] = None
+
+
+def default_scorer() -> Scorer:
+    global _default
+    if _default is None:
+        _default = Scorer()
+    return _default
