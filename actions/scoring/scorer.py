@@ -39,7 +39,10 @@ from actions.scoring.lexicon import (
 GROUNDS = ("legal_basis", "warning", "formal_channel", "record_report", "recusal")
 STAGES = ("request", "relationship", "offer", "pressure")
 PASS_SCORE = 60
-_RUDE = re.compile(r"少来这套|别烦我|烦不烦|有完没完|啰嗦|懒得理你|别废话|听不懂人话|想都别想|做梦|你脑子|什么玩意|少跟我|别跟我来这套|滚一边")
+_PRONOUN = re.compile(r"[我你您他她咱]")
+_PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
+_THIRD_PARTY = ("有人", "别人", "谁", "人家")
+_CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 
 
 @dataclass
@@ -103,10 +106,7 @@ class Scorer:
 
         red = [r for r in RED_LINES if evidence.get(r)]
         moves = {m: bool(evidence.get(m)) for m in MOVES}
-        rude = bool(_RUDE.search(reading.text))
-        if rude:
-            flags.append("rude")
-        if red and "abusive" in red or rude:
+        if "abusive" in red:
             moves["courtesy"] = False
 
         if self._keyword_list(reading, evidence):
@@ -150,12 +150,28 @@ class Scorer:
         for cat in ("accept", "promise"):
             kept = []
             for e in evidence.get(cat, []):
-                if self._conditional(reading, e):
+                condition = self._condition_of(reading, e)
+                if condition == "consequent":
                     evidence.setdefault("half_accept", []).append(Evidence("half_accept", e.span, e.start, e.end))
                     flags.append("conditional")
-                else:
+                elif condition == "":
                     kept.append(e)
             evidence[cat] = kept
+
+        gave_in = [r for r in GAVE_IN_RED_LINES if r != "leak" and evidence.get(r)]
+        if gave_in:
+            # The officer's final stance is giving in: words of refusal around it do not count.
+            evidence["refusal"] = []
+        elif not evidence.get("refusal") and (
+            evidence.get("recusal")
+            or (evidence.get("record_report") and (evidence.get("warning") or evidence.get("legal_basis")
+                                                   or evidence.get("formal_channel")))
+        ):
+            # Holding the principle without the words "no": recusing oneself, or announcing
+            # the report while citing the rules, is a refusal.
+            first = (evidence.get("recusal") or evidence["record_report"])[0]
+            evidence["refusal"] = [Evidence("refusal", first.span, first.start, first.end)]
+            flags.append("implicit_refusal")
 
         # "原则上不行，但是……": a hedged refusal taken back by a concessive clause.
         refusals = evidence.get("refusal", [])
@@ -164,18 +180,26 @@ class Scorer:
             evidence["refusal"] = []
         return {k: v for k, v in evidence.items() if v}
 
-    def _conditional(self, reading: Reading, e: Evidence) -> bool:
+    def _condition_of(self, reading: Reading, e: Evidence) -> str:
+        """"" (plain), "consequent" (如果……就收: conditional acceptance) or "hypothetical".
+
+        "如果没人知道，我就收下" accepts under a condition; "要是我收了，才是害了您" and
+        "要是有人私下帮你改，那是违纪" only imagine the act, and accept nothing.
+        """
         i = clause_index(reading, e.start)
         if i < 0:
-            return False
+            return ""
         clause = reading.clauses[i]
         before = [t for t, idx in clause.tokens if idx < e.start]
-        if any(t in self.lex.conditionals for t in before):
-            return True
-        # "如果没人知道，我就收" — the condition sits in the previous clause.
+        if any(t in _THIRD_PARTY for t in before):
+            return "hypothetical"
+        marks = [k for k, t in enumerate(before) if t in self.lex.conditionals]
+        if marks:
+            between = before[marks[-1] + 1:]
+            return "consequent" if any(t in _CONSEQUENT for t in between) else "hypothetical"
         if i > 0 and any(t in self.lex.conditionals for t, _ in reading.clauses[i - 1].tokens):
-            return True
-        return False
+            return "consequent"
+        return ""
 
     def _hedged(self, reading: Reading, refusals: List[Evidence]) -> bool:
         for e in refusals:
@@ -194,16 +218,21 @@ class Scorer:
         return True
 
     def _keyword_list(self, reading: Reading, evidence: Dict[str, List[Evidence]]) -> bool:
-        spans = sorted({(e.start, e.end) for v in evidence.values() for e in v})
-        if len(spans) < 3 or len(reading.clauses) < 3:
+        """Three or more bare rubric phrases and no sentence: a list of keywords, not a reply.
+
+        "依法处理 正规渠道 纪检监察" is a list; "水果也不收 纪律规定 带回去" (particles) and
+        "不行，不收，拿回去" (terse sentences that refuse) are replies.
+        """
+        text = reading.text
+        if not evidence or _PRONOUN.search(text) or any(p in text for p in "!?！？"):
             return False
-        covered = [False] * len(reading.text)
-        for s, e in spans:
-            for k in range(s, e):
-                covered[k] = True
-        residual = "".join(ch for k, ch in enumerate(reading.text) if not covered[k])
-        residual = re.sub(r"[\W_]+", "", residual)
-        return len(residual) <= 2
+        sentence_marks = any(p in text for p in "。，,.")
+        fragments = [f for f in re.split(r"[\s、/|；;。，,.]+", text) if f]
+        if len(fragments) < 3 or any(_PARTICLES.search(f) for f in fragments):
+            return False
+        if sentence_marks:
+            return all(len(f) <= 6 and f[0] not in "不没别" for f in fragments)
+        return all(len(f) <= 8 for f in fragments)
 
     @staticmethod
     def _band_and_score(moves: Dict[str, bool], red: List[str], flags: List[str], expected: List[str]):
@@ -214,7 +243,7 @@ class Scorer:
         if "keyword_list" in flags or not moves["refusal"]:
             cap = 29 if "abusive" in red else 39
             return 1, min(cap, 20 + 3 * shown)
-        civil = "abusive" not in red and "rude" not in flags
+        civil = "abusive" not in red
         if not grounds or not civil:
             return 2, min(59, 40 + 4 * shown + (3 if moves["courtesy"] else 0))
         exemplary = moves["legal_basis"] and moves["courtesy"] and any(moves[m] for m in expected)
@@ -237,7 +266,7 @@ class Scorer:
                 return "言语粗暴且没有明确拒绝。请保持文明用语，明确拒绝并说明依据。"
             return "没有明确拒绝，对方会认为还有余地。请先明确表态，再讲法律依据。"
         if band == 2:
-            if "abusive" in red or "rude" in flags:
+            if "abusive" in red:
                 return "态度坚决，但语言不文明。请使用规范执法用语，礼貌而坚定地拒绝。"
             return "拒绝了，但没有说明依据。请补充法律依据（法律面前人人平等，依法处理）。"
         todo = "、".join(label(m) for m in missing)
