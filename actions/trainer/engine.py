@@ -34,6 +34,7 @@ class PlayState:
     wavers: int = 0
     status: str = ACTIVE
     session_id: Optional[str] = None
+    last_line: str = ""  # what the counterpart said last: the line the officer is answering
     history: List[str] = field(default_factory=list)  # stance per officer turn
 
     def to_dict(self) -> Dict[str, Any]:
@@ -70,7 +71,8 @@ def open_scenario(scenario: Scenario, seed: int, mode: str = "practice") -> Reac
         raise ValueError(f"unknown mode {mode!r}")
     state = PlayState(scenario.id, scenario.version, seed, mode=mode)
     stage = scenario.stages[0]
-    return Reaction(state, _pick(stage.lines, seed, stage.id, "open"), stage.kind)
+    state.last_line = _pick(stage.lines, seed, stage.id, "open")
+    return Reaction(state, state.last_line, stage.kind)
 
 
 def current_stage_kind(scenario: Scenario, state: PlayState) -> str:
@@ -79,6 +81,12 @@ def current_stage_kind(scenario: Scenario, state: PlayState) -> str:
 
 def react(scenario: Scenario, state: PlayState, stance: str) -> Reaction:
     """Advance the ladder after one scored officer reply."""
+    reaction = _react(scenario, state, stance)
+    reaction.state.last_line = reaction.line
+    return reaction
+
+
+def _react(scenario: Scenario, state: PlayState, stance: str) -> Reaction:
     if not state.active:
         raise ValueError("the scenario has already ended")
     if stance not in (FIRM, WAVER, GAVE_IN):

@@ -1,0 +1,72 @@
+"""Database engine from the environment, with an embedded default.
+
+``TRAINER_DATABASE_URL`` selects the database (PostgreSQL in production, e.g.
+``postgresql+psycopg2://trainer:…@db/trainer``); without it the records live in a
+SQLite file under ``var/``. Engines are created on first use, never at import.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = f"sqlite:///{REPO_ROOT / 'var' / 'trainer.db'}"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The records database cannot be reached; training must not continue off the record."""
+
+
+def database_url() -> str:
+    return os.environ.get("TRAINER_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@functools.lru_cache(maxsize=4)
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def default_engine() -> Engine:
+    return engine_for(database_url())
+
+
+@functools.lru_cache(maxsize=4)
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
+
+
+def check_connection(engine: Optional[Engine] = None) -> None:
+    """Raise DatabaseUnavailable with a clear message when the database cannot be used."""
+    engine = engine or default_engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same to the user
+        raise DatabaseUnavailable(
+            f"训练记录数据库无法连接（{engine.url.render_as_string(hide_password=True)}）：{exc.__class__.__name__}: {exc}"
+        ) from exc
