@@ -1,0 +1,1 @@
+"""Developer and operator tooling: start the stack, train when needed, benchmarks."""
