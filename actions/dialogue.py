@@ -84,19 +84,6 @@ class ActionListScenarios(Action):
         return []
 
 
-class ActionStartScenario(Action):
-    def name(self) -> Text:
-        return "action_start_scenario"
-
-    async def run(self, dispatcher, tracker, domain) -> List[Dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
-        scenario = library().find(text)
-        if scenario is None:
-            dispatcher.utter_message(response="utter_scenario_not_found", count=len(library()))
-            return []
-        return await _start(dispatcher, tracker, scenario)
-
-
 async def _start(dispatcher, tracker, scenario) -> List[Dict[str, Any]]:
     mode = _mode(tracker)
     started = await _in_thread(service().start, scenario, mode=mode, **_identity(tracker))
@@ -105,8 +92,43 @@ async def _start(dispatcher, tracker, scenario) -> List[Dict[str, Any]]:
     return [SlotSet("play_state", started.state.to_dict()), SlotSet("scenario_active", True)]
 
 
+# Outside a scenario, what the officer says is answered by intent.
+_IDLE_RESPONSES = {
+    "goodbye": "utter_goodbye",
+    "out_of_scope": "utter_out_of_scope",
+    "nlu_fallback": "utter_default",
+    "refuse": "utter_no_scenario",
+    "report": "utter_no_scenario",
+    "waver": "utter_no_scenario",
+    "accept": "utter_no_scenario",
+}
+
+
+async def _idle(dispatcher, tracker) -> List[Dict[str, Any]]:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "choose_scenario":
+        scenario = library().find(tracker.latest_message.get("text") or "")
+        if scenario is not None:
+            return await _start(dispatcher, tracker, scenario)
+        dispatcher.utter_message(response="utter_scenario_not_found", count=len(library()))
+        return []
+    if intent in ("greet", "start_training"):
+        if intent == "greet":
+            dispatcher.utter_message(response="utter_greet")
+        dispatcher.utter_message(response="utter_scenario_list", listing=_listing(), mode_label=MODE_LABELS[_mode(tracker)])
+        return []
+    dispatcher.utter_message(response=_IDLE_RESPONSES.get(intent, "utter_default"))
+    return []
+
+
 class ActionScoreReply(Action):
-    """Score the officer's reply, record it, and play the counterpart's next move."""
+    """The officer said something that is not a command.
+
+    In a scenario it is a reply: score it, record it, and play the counterpart's next
+    move. Outside one, answer by intent (start the chosen scenario, greet, guide back).
+    Routing here rather than in rules keeps one place that knows whether a scenario
+    is running, whatever the NLU made of the words.
+    """
 
     def name(self) -> Text:
         return "action_score_reply"
@@ -114,8 +136,7 @@ class ActionScoreReply(Action):
     async def run(self, dispatcher, tracker, domain) -> List[Dict[str, Any]]:
         state = _state(tracker)
         if state is None:
-            dispatcher.utter_message(response="utter_no_scenario")
-            return [SlotSet("scenario_active", False)]
+            return await _idle(dispatcher, tracker)
         text = tracker.latest_message.get("text") or ""
         problem = check_reply(text)
         if problem is not None:

@@ -88,6 +88,7 @@ class Scenario(_Strict):
     id: str = Field(..., regex=r"^[a-z][a-z0-9_]*$")
     version: int = Field(..., ge=1)
     kind: str
+    order: int = Field(100, ge=0, description="position in the list within its kind (lower first)")
     title: str = Field(..., min_length=2)
     persona: Persona
     situation: str = Field(..., min_length=10, description="the case at hand, part of the briefing")
@@ -186,10 +187,10 @@ def validate_dir(directory: Path) -> Tuple[List[Scenario], List[str]]:
 
 
 class ScenarioLibrary:
-    """All scenarios, in a stable order (favour first, then gift, then by id)."""
+    """All scenarios, in a stable order: favour pleas first, then gifts; by `order`, then id."""
 
     def __init__(self, scenarios: List[Scenario]):
-        self._ordered = sorted(scenarios, key=lambda s: (KINDS.index(s.kind), s.id))
+        self._ordered = sorted(scenarios, key=lambda s: (KINDS.index(s.kind), s.order, s.id))
         self._by_id = {s.id: s for s in self._ordered}
 
     def __len__(self) -> int:

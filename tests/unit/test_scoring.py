@@ -1,0 +1,243 @@
+"""The scorer: each move, each red line and each language case, with the verdict it must reach."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from actions.scoring import Scorer
+from actions.scoring.lexicon import MOVES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return Scorer()
+
+
+def moves_of(result):
+    return {m for m, v in result.moves.items() if v}
+
+
+# -- each move, with the span that shows it ----------------------------------------------
+@pytest.mark.parametrize("kind, reply, move, span", [
+    ("favour", "这个忙我帮不了。", "refusal", "帮不了"),
+    ("gift", "东西请您带回去。", "refusal", "带回去"),
+    ("favour", "我们必须依法处理。", "legal_basis", "依法"),
+    ("favour", "法律面前人人平等，这件事只能按规定办。", "legal_basis", "人人平等"),
+    ("gift", "谢谢您的好意，但不能收。", "courtesy", "谢谢"),
+    ("favour", "不行，有异议可以通过正规渠道申诉。", "formal_channel", "正规渠道"),
+    ("favour", "不能帮，对处罚不服可以申请行政复议。", "formal_channel", "复议"),
+    ("gift", "不能收，您这样做可能涉嫌行贿，请立即停止。", "warning", "涉嫌"),
+    ("gift", "红包不收，这件事我会记录在案并向纪检监察部门报告。", "record_report", "记录"),
+    ("favour", "他是我表弟，这个案子我申请回避，由其他同事办理。", "recusal", "回避"),
+])
+def test_each_move_is_found_with_its_evidence(scorer, kind, reply, move, span):
+    result = scorer.score(kind, reply)
+    assert result.moves[move] is True
+    assert any(span in s for s in result.evidence[move])
+
+
+# -- each red line fails the turn and caps the score --------------------------------------
+@pytest.mark.parametrize("reply, red_line", [
+    ("好的，那我就收下了，谢谢您。", "accept"),
+    ("东西先搁这儿吧，案子我们依法处理。", "half_accept"),
+    ("拿了也不会影响判决的，你放心。", "half_accept"),
+    ("我帮你问问吧，依法处理是原则。", "promise"),
+    ("我找人说说，看看能不能少扣点分。", "promise"),
+    ("这事过两天再说。", "defer"),
+    ("电话里不方便，咱们私下聊。", "defer"),
+    ("偷偷告诉你，对方证据不足。", "leak"),
+])
+def test_red_lines_fail_and_cap(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="request")
+    assert red_line in result.red_lines
+    assert result.passed is False
+    assert result.score < 20 and result.band == 0
+
+
+def test_abusive_refusal_fails_the_courtesy_standard(scorer):
+    result = scorer.score("gift", "滚！拿着你的东西，按规定不收。")
+    assert "abusive" in result.red_lines
+    assert result.moves["refusal"] and not result.moves["courtesy"]
+    assert result.band == 2 and not result.passed and 40 <= result.score < 60
+
+
+# -- the language cases of issue #3 ------------------------------------------------------
+def test_keywords_then_a_favour_is_acceptance(scorer):
+    result = scorer.score("favour", "依法依规是应该的，不过看在老朋友份上，记分的事我给你抹了")
+    assert result.red_lines == ["accept"] and not result.passed and result.score < 20
+    assert result.moves["refusal"] is False
+
+
+def test_sound_refusal_with_few_keywords_passes(scorer):
+    result = scorer.score("gift", "东西您带回去，案子怎么判只看证据，您这么做反而对自己不利", stage="request")
+    assert result.passed and result.band >= 3
+    assert {"refusal", "legal_basis", "warning", "courtesy"} <= moves_of(result)
+
+
+@pytest.mark.parametrize("reply, refused", [
+    ("我不收。", True),
+    ("我没说不帮你。", False),          # a negated refusal is not a refusal
+    ("我不会帮你问的，按规定办。", True),  # a negated promise is a refusal
+    ("不能不依法处理。", True),           # double negation: must handle it by law
+])
+def test_negation(scorer, reply, refused):
+    result = scorer.score("favour", reply)
+    assert result.moves["refusal"] is refused
+    assert "promise" not in result.red_lines
+
+
+def test_double_negation_keeps_the_legal_basis(scorer):
+    result = scorer.score("favour", "这件事我不能不依法处理，请您理解。")
+    assert result.moves["refusal"] and result.moves["legal_basis"] and result.passed
+
+
+def test_negated_report_is_a_favour(scorer):
+    result = scorer.score("gift", "放心，这事我不会上报的。")
+    assert "accept" in result.red_lines and not result.passed
+
+
+@pytest.mark.parametrize("reply, passed", [
+    ("原则上不行，但是你情况特殊，我再看看。", False),
+    ("我理解您的难处，但是按规定不能收，请您带回去。", True),
+])
+def test_concessive_turns(scorer, reply, passed):
+    assert scorer.score("gift", reply).passed is passed
+
+
+def test_hedged_refusal_is_not_a_refusal(scorer):
+    result = scorer.score("favour", "原则上不行，但是你情况特殊。")
+    assert not result.moves["refusal"] and "hedged" in result.flags and result.band == 1
+
+
+@pytest.mark.parametrize("reply", ["如果没人知道的话，那我就收下了。", "要是不违规，我就帮你办。"])
+def test_conditional_acceptance_is_a_half_acceptance(scorer, reply):
+    result = scorer.score("gift", reply)
+    assert "half_accept" in result.red_lines and not result.passed
+
+
+def test_hypothetical_acceptance_is_not_acceptance(scorer):
+    result = scorer.score("gift", "要是我收了，才是害了您。东西请您拿回去，按规定不能收。")
+    assert result.red_lines == [] and result.passed
+
+
+@pytest.mark.parametrize("reply, red, band", [("行", ["accept"], 0), ("好吧", ["accept"], 0), ("不行", [], 2)])
+def test_one_word_answers(scorer, reply, red, band):
+    result = scorer.score("favour", reply)
+    assert result.red_lines == red and result.band == band and not result.passed
+
+
+def test_keyword_list_is_not_a_reply(scorer):
+    result = scorer.score("favour", "依法处理 正规渠道 纪检监察 回避")
+    assert "keyword_list" in result.flags and not any(result.moves.values())
+    assert result.band == 1 and not result.passed
+
+
+def test_traditional_characters_score_like_simplified(scorer):
+    simp = scorer.score("favour", "法律面前人人平等，我们必须依法处理，请您理解。")
+    trad = scorer.score("favour", "法律面前人人平等，我們必須依法處理，請您理解。")
+    assert trad.contract() == simp.contract() and trad.passed
+
+
+def test_mixed_and_fullwidth_punctuation(scorer):
+    a = scorer.score("gift", "谢谢您，东西请带回去！我们不能收。")
+    b = scorer.score("gift", "谢谢您,东西请带回去!!我们不能收...")
+    c = scorer.score("gift", "谢谢您 东西请带回去 我们不能收")
+    assert a.moves == b.moves == c.moves and a.passed == b.passed == c.passed
+
+
+def test_long_reply_is_read_whole(scorer):
+    reply = ("老同学，咱们认识二十多年了，你为孩子着急我完全理解，这份心情我也有。" * 3
+             + "但是法律面前人人平等，这件事我必须依法处理，换了谁都一样。如果孩子对处罚有异议，可以通过正规渠道申诉。")
+    result = scorer.score("favour", reply, stage="request")
+    assert len(reply) > 120 and result.passed and result.band == 4
+    assert {"refusal", "legal_basis", "courtesy", "formal_channel"} <= moves_of(result)
+
+
+# -- bands and the stage's expectations -----------------------------------------------------
+def test_guideline_model_answers_are_exemplary(scorer):
+    guide = scorer.guide
+    for kind in ("favour", "gift"):
+        for stage in ("request", "relationship", "offer", "pressure"):
+            answer = guide.model_answers[kind][stage]
+            result = scorer.score(kind, answer, stage=stage)
+            assert result.band == 4 and result.score >= 80, (kind, stage, result.missing)
+            assert result.model_answer == answer
+
+
+def test_bare_refusal_is_band_two_and_ground_lifts_it(scorer):
+    bare = scorer.score("gift", "我不能收。")
+    grounded = scorer.score("gift", "我不能收，这违反纪律规定。")
+    assert bare.band == 2 and not bare.passed
+    assert grounded.band >= 3 and grounded.passed and grounded.score > bare.score
+
+
+def test_gift_stage_expects_warning_and_report(scorer):
+    plain = scorer.score("gift", "谢谢您，按规定不能收，请带回去。", stage="offer")
+    full = scorer.score("gift", "谢谢您，按规定不能收，请带回去；您这样做涉嫌行贿，我会记录在案并报告。", stage="offer")
+    assert plain.band == 3 and "warning" in plain.missing
+    assert full.band == 4 and full.score > plain.score
+
+
+def test_conflict_of_interest_expects_recusal(scorer):
+    assert "recusal" in scorer.score("favour", "不行。", stage="request", conflict_of_interest=True).expected
+    answer = scorer.score("favour", "按规定我必须回避，请您理解，案子由其他同事依法处理。", stage="request",
+                          conflict_of_interest=True)
+    assert answer.band == 4
+
+
+def test_waver_is_band_one(scorer):
+    result = scorer.score("favour", "唉，这事挺难办的。")
+    assert result.band == 1 and not result.passed and result.red_lines == []
+
+
+def test_same_input_same_output(scorer):
+    reply = "心意我领了，但东西我不能收。您这样做可能涉嫌违法，请立即停止。"
+    assert scorer.score("gift", reply).to_dict() == Scorer().score("gift", reply).to_dict()
+
+
+def test_output_contract_and_feedback(scorer):
+    out = scorer.score("favour", "不行").contract()
+    assert set(out) == {"score", "passed", "moves", "red_lines", "feedback"}
+    assert set(out["moves"]) == set(MOVES) and isinstance(out["score"], int) and 0 <= out["score"] <= 100
+    assert "依据" in out["feedback"]
+
+
+def test_low_confidence_goes_to_review(scorer):
+    assert scorer.score("gift", "原则上不行，但是我帮你问问，东西先放这。").needs_review
+    assert not scorer.score("gift", "谢谢您，东西请带回去，按规定不能收。").needs_review
+
+
+def test_rejects_unknown_kind_and_stage(scorer):
+    with pytest.raises(ValueError):
+        scorer.score("bribe", "不行")
+    with pytest.raises(ValueError):
+        scorer.score("gift", "不行", stage="final")
+
+
+# -- the batch command -------------------------------------------------------------------
+def test_batch_command_scores_in_order_and_survives_bad_lines(scorer):
+    lines = [
+        {"kind": "favour", "counterpart": "帮个忙", "reply": "感谢您的理解，但法律面前人人平等，我们必须依法处理。"},
+        "this is not json",
+        {"kind": "gift", "counterpart": "收下吧", "reply": "那我就收下了", "scenario": "gift_red_envelope", "stage": 2},
+        {"kind": "lunch", "reply": "不行"},
+        {"kind": "gift", "reply": "不行", "stage": 9},
+        {"kind": "favour", "reply": "不能不依法处理", "stage": "pressure"},
+    ]
+    stdin = "\n".join(l if isinstance(l, str) else json.dumps(l, ensure_ascii=False) for l in lines) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "actions.scoring"], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    assert len(out) == 6
+    assert out[0]["passed"] is True and out[0] == scorer.score("favour", lines[0]["reply"], "帮个忙").contract()
+    assert "error" in out[1] and "JSON" in out[1]["error"]
+    assert out[2]["red_lines"] == ["accept"] and out[2]["passed"] is False
+    assert "error" in out[3] and "error" in out[4]
+    assert out[5] == scorer.score("favour", "不能不依法处理", stage="pressure").contract()
