@@ -47,12 +47,22 @@ def _mode(tracker: Tracker) -> str:
     return mode if mode in engine.MODES else "practice"
 
 
-def _identity(tracker: Tracker) -> Dict[str, str]:
+def _identity(tracker: Tracker) -> Dict[str, Any]:
+    """Who is practising, as the (authenticating) input channel put it in the metadata.
+
+    Channels that authenticate the officer (the web page's signed token, WeCom,
+    DingTalk, Feishu) overwrite ``officer_id`` with the verified identity; the
+    client never chooses it.
+    """
     metadata = tracker.latest_message.get("metadata") or {}
-    channel = tracker.get_latest_input_channel() or "web"
-    # Channels that authenticate the officer (issue #5/#6) put the officer id in metadata.
-    officer = metadata.get("officer_id") or tracker.sender_id
-    return {"officer_id": str(officer), "conversation_id": tracker.sender_id, "channel": str(channel)}
+    channel = metadata.get("channel") or tracker.get_latest_input_channel() or "web"
+    return {
+        "officer_id": str(metadata.get("officer_id") or tracker.sender_id),
+        "conversation_id": tracker.sender_id,
+        "channel": str(channel),
+        "officer_name": metadata.get("officer_name"),
+        "officer_unit": metadata.get("officer_unit"),
+    }
 
 
 def _listing() -> str:
