@@ -51,7 +51,9 @@ def check_reply(text: Optional[str]) -> Optional[InputProblem]:
             "too_long",
             f"您的回复有 {len(raw)} 个字符，超过了 {MAX_REPLY_CHARS} 字的上限。请精简后重新发送，原文已保留在记录中。",
         )
-    clean = normalize(_TAG.sub(" ", raw))
+    if _TAG.search(raw):
+        return InputProblem("markup", "请直接输入文字回复，不要包含网页代码（如 <script> 标签）。")
+    clean = normalize(raw)
     if not clean:
         return InputProblem("empty", "没有收到内容。请用一句完整的话回应对方。")
     if not _WORDISH.search(clean):
