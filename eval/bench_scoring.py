@@ -26,9 +26,15 @@ HERE = Path(__file__).resolve().parent / "scoring"
 TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "rps": 200}
 
 
+SPLITS = {"heldout": ["heldout"], "dev": ["dev", "dev2"], "dev1": ["dev"], "dev2": ["dev2"]}
+
+
 def load(split: str) -> List[Dict]:
-    path = HERE / f"{split}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for name in SPLITS[split]:
+        path = HERE / f"{name}.jsonl"
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
 
 
 def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
@@ -72,7 +78,7 @@ def throughput(rows: List[Dict], score_fn: Callable[[Dict], Dict], rounds: int =
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="heldout", choices=["heldout", "dev"])
+    parser.add_argument("--split", default="heldout", choices=sorted(SPLITS))
     parser.add_argument("--errors", action="store_true", help="list every disagreement with the human grade")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):

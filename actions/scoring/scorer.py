@@ -43,6 +43,7 @@ _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
+_RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
 
 
 @dataclass
@@ -150,6 +151,8 @@ class Scorer:
         for cat in ("accept", "promise"):
             kept = []
             for e in evidence.get(cat, []):
+                if self._rhetorical(reading, e) or (cat == "promise" and self._someone_else(reading, e)):
+                    continue
                 condition = self._condition_of(reading, e)
                 if condition == "consequent":
                     evidence.setdefault("half_accept", []).append(Evidence("half_accept", e.span, e.start, e.end))
@@ -181,6 +184,26 @@ class Scorer:
             flags.append("hedged")
             evidence["refusal"] = []
         return {k: v for k, v in evidence.items() if v}
+
+    @staticmethod
+    def _rhetorical(reading: Reading, e: Evidence) -> bool:
+        """"您让我收了之后怎么面对这身制服？" asks, it does not accept."""
+        i = clause_index(reading, e.start)
+        if i < 0:
+            return False
+        clause = reading.clauses[i]
+        end = clause.start + len(clause.text)
+        asks = end < len(reading.text) and reading.text[end] in "?？"
+        return asks and bool(_RHETORIC.search(clause.text))
+
+    @staticmethod
+    def _someone_else(reading: Reading, e: Evidence) -> bool:
+        """"您跟所长打招呼的情况……": the counterpart's doing, not the officer's promise."""
+        i = clause_index(reading, e.start)
+        if i < 0:
+            return False
+        before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
+        return bool(before) and before[-1] in ("您", "你", "他", "她", "对方", "你们", "他们")
 
     def _condition_of(self, reading: Reading, e: Evidence) -> str:
         """"" (plain), "consequent" (如果……就收: conditional acceptance) or "hypothetical".
@@ -222,19 +245,39 @@ class Scorer:
     def _keyword_list(self, reading: Reading, evidence: Dict[str, List[Evidence]]) -> bool:
         """Three or more bare rubric phrases and no sentence: a list of keywords, not a reply.
 
-        "依法处理 正规渠道 纪检监察" is a list; "水果也不收 纪律规定 带回去" (particles) and
-        "不行，不收，拿回去" (terse sentences that refuse) are replies.
+        Every fragment is (almost) nothing but a rubric phrase, and nothing speaks to a
+        person — no pronoun, particle or courtesy. "依法处理 正规渠道 纪检监察" is a list;
+        "水果也不收 纪律规定 带回去", "卡请拿回去，按规定不能收，谢谢" and "不行，不收，拿回去"
+        are terse replies.
         """
         text = reading.text
         if not evidence or _PRONOUN.search(text) or any(p in text for p in "!?！？"):
             return False
-        sentence_marks = any(p in text for p in "。，,.")
-        fragments = [f for f in re.split(r"[\s、/|；;。，,.]+", text) if f]
-        if len(fragments) < 3 or any(_PARTICLES.search(f) for f in fragments):
+        covered = [False] * len(text)
+        for name, spans in evidence.items():
+            if name == "courtesy":
+                continue
+            for e in spans:
+                for k in range(e.start, e.end):
+                    covered[k] = True
+        if any(not covered[e.start] for e in evidence.get("courtesy", [])):
+            return False  # a courteous word of its own ("谢谢") speaks to someone
+        fragments, start = [], 0
+        for m in re.finditer(r"[\s、/|；;。，,.]+|$", text):
+            if m.start() > start:
+                fragments.append((start, m.start()))
+            start = m.end()
+        if len(fragments) < 3:
             return False
-        if sentence_marks:
-            return all(len(f) <= 6 and f[0] not in "不没别" for f in fragments)
-        return all(len(f) <= 8 for f in fragments)
+        punctuated = any(p in text for p in "。，,.")
+        if punctuated and any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别"):
+            return False  # "手机不能收，按规矩办": terse sentences that say no
+        for a, b in fragments:
+            frag = text[a:b]
+            residual = sum(1 for k in range(a, b) if not covered[k])
+            if _PARTICLES.search(frag) or len(frag) > 8 or residual > 3:
+                return False
+        return True
 
     @staticmethod
     def _band_and_score(moves: Dict[str, bool], red: List[str], flags: List[str], expected: List[str]):

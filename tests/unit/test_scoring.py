@@ -26,7 +26,7 @@ def moves_of(result):
 # -- each move, with the span that shows it ----------------------------------------------
 @pytest.mark.parametrize("kind, reply, move, span", [
     ("favour", "这个忙我帮不了。", "refusal", "帮不了"),
-    ("gift", "东西请您带回去。", "refusal", "带回去"),
+    ("gift", "东西请您带回去。", "refusal", "带回"),
     ("favour", "我们必须依法处理。", "legal_basis", "依法"),
     ("favour", "法律面前人人平等，这件事只能按规定办。", "legal_basis", "人人平等"),
     ("gift", "谢谢您的好意，但不能收。", "courtesy", "谢谢"),
