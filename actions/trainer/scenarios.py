@@ -90,6 +90,7 @@ class Scenario(_Strict):
     kind: str
     order: int = Field(100, ge=0, description="position in the list within its kind (lower first)")
     title: str = Field(..., min_length=2)
+    aliases: List[str] = Field(default_factory=list, description="short names an officer may type to pick it")
     persona: Persona
     situation: str = Field(..., min_length=10, description="the case at hand, part of the briefing")
     conflict_of_interest: bool = False
@@ -215,13 +216,16 @@ class ScenarioLibrary:
         from actions.trainer.textnorm import normalize
 
         query = normalize(text).strip()
-        digits = "".join(ch for ch in query if ch.isdigit())
-        if digits and len(digits) <= 3:
-            found = self.by_number(int(digits))
+        number = _number_in(query)
+        if number is not None:
+            found = self.by_number(number)
             if found:
                 return found
         for s in self._ordered:
             if s.id == query or s.title == query:
+                return s
+        for s in self._ordered:
+            if any(a and a in query for a in s.aliases):
                 return s
         best, best_len = None, 0
         for s in self._ordered:
@@ -230,6 +234,25 @@ class ScenarioLibrary:
             if common > best_len:
                 best, best_len = s, common
         return best if best_len >= 3 else None
+
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _number_in(query: str) -> Optional[int]:
+    """"12", "第3个", "选第十四个" → the number; None when there is none."""
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if digits:
+        return int(digits) if len(digits) <= 3 else None
+    chars = [ch for ch in query if ch in _CN_DIGITS or ch == "十"]
+    if not chars or len(chars) > 3:
+        return None
+    if "十" not in chars:
+        return _CN_DIGITS[chars[0]] if len(chars) == 1 else None
+    i = chars.index("十")
+    tens = _CN_DIGITS[chars[i - 1]] if i > 0 else 1
+    ones = _CN_DIGITS[chars[i + 1]] if i + 1 < len(chars) else 0
+    return tens * 10 + ones
 
 
 def _longest_common_substring(a: str, b: str) -> int:
