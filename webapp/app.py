@@ -15,7 +15,7 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from webapp import practice
+from webapp import console, officer, practice
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
@@ -23,7 +23,7 @@ TEMPLATE_DIR = PACKAGE_DIR / "templates"
 BlueprintFactory = Callable[[], Blueprint]
 
 # Factories, not module-level blueprints: every create_app() gets fresh route objects.
-BLUEPRINTS: Sequence[BlueprintFactory] = (practice.blueprint,)
+BLUEPRINTS: Sequence[BlueprintFactory] = (practice.blueprint, console.blueprint, officer.blueprint)
 
 
 def template_environment() -> Environment:
