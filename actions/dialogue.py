@@ -97,6 +97,7 @@ class ActionListScenarios(Action):
 async def _start(dispatcher, tracker, scenario) -> List[Dict[str, Any]]:
     mode = _mode(tracker)
     started = await _in_thread(service().start, scenario, mode=mode, **_identity(tracker))
+    started.state.last_message_id = tracker.latest_message.get("message_id")
     dispatcher.utter_message(response="utter_briefing", briefing=scenario.briefing(), mode_label=MODE_LABELS[mode])
     _speak_counterpart(dispatcher, scenario, started.opening)
     return [SlotSet("play_state", started.state.to_dict()), SlotSet("scenario_active", True)]
@@ -147,15 +148,20 @@ class ActionScoreReply(Action):
         state = _state(tracker)
         if state is None:
             return await _idle(dispatcher, tracker)
+        svc = service()
+        state, ended = await _catch_up(dispatcher, tracker, state)
+        if ended:
+            return [SlotSet("play_state", state.to_dict()), SlotSet("scenario_active", False)]
         text = tracker.latest_message.get("text") or ""
+        message_id = tracker.latest_message.get("message_id")
         problem = check_reply(text)
         if problem is not None:
             dispatcher.utter_message(response="utter_input_problem", message=problem.message)
-            return []
-        svc = service()
-        outcome = await _in_thread(svc.take_turn, state, text, tracker.latest_message.get("message_id"))
+            return [SlotSet("play_state", dict(state.to_dict(), last_message_id=message_id))]
+        outcome = await _in_thread(svc.take_turn, state, text, message_id)
         if outcome.duplicate:
             return []
+        outcome.state.last_message_id = message_id
         scenario = svc.scenario_of(state)
         if state.mode == "practice":
             dispatcher.utter_message(response="utter_turn_feedback", score=outcome.result.score,
@@ -163,14 +169,70 @@ class ActionScoreReply(Action):
         _speak_counterpart(dispatcher, scenario, outcome.reaction.line)
         events: List[Dict[str, Any]] = [SlotSet("play_state", outcome.state.to_dict())]
         if outcome.reaction.ended:
-            if outcome.reaction.outcome == engine.CONSEQUENCE:
-                dispatcher.utter_message(response="utter_consequence", outcome=scenario.consequence.outcome,
-                                         rule=scenario.consequence.rule_broken)
-            else:
-                dispatcher.utter_message(response="utter_withdrawn")
-            dispatcher.utter_message(response="utter_debrief", debrief=render_text(outcome.debrief))
+            _speak_ending(dispatcher, scenario, outcome)
             events.append(SlotSet("scenario_active", False))
         return events
+
+
+def _speak_ending(dispatcher, scenario, outcome) -> None:
+    if outcome.reaction.outcome == engine.CONSEQUENCE:
+        dispatcher.utter_message(response="utter_consequence", outcome=scenario.consequence.outcome,
+                                 rule=scenario.consequence.rule_broken)
+    else:
+        dispatcher.utter_message(response="utter_withdrawn")
+    dispatcher.utter_message(response="utter_debrief", debrief=render_text(outcome.debrief))
+
+
+# Intents whose messages are commands, not replies to the counterpart.
+_COMMAND_INTENTS = {"list_scenarios", "hint", "restart_scenario", "end_scenario", "help", "mode_practice",
+                    "mode_assessment", "bot_challenge"}
+
+
+def _missed_replies(tracker: Tracker, state: PlayState) -> List[Dict[str, Any]]:
+    """Officer replies of this play that no action dealt with (the action server was down).
+
+    The tracker is the durable log: every message the officer sent is in it, whether or
+    not the action that should have scored it ran.
+    """
+    if not state.last_message_id:
+        return []
+    current = tracker.latest_message.get("message_id")
+    missed, after = [], False
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        mid = event.get("message_id")
+        if mid == state.last_message_id:
+            after, missed = True, []
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if after and mid != current and intent not in _COMMAND_INTENTS:
+            missed.append(event)
+    return missed
+
+
+async def _catch_up(dispatcher, tracker: Tracker, state: PlayState):
+    """Score, in order, the replies that were kept while scoring was unavailable."""
+    svc = service()
+    for event in _missed_replies(tracker, state):
+        text, mid = event.get("text") or "", event.get("message_id")
+        if check_reply(text) is not None:
+            state = PlayState(**{**state.to_dict(), "last_message_id": mid})
+            continue
+        outcome = await _in_thread(svc.take_turn, state, text, mid)
+        if outcome.duplicate:
+            state = PlayState(**{**state.to_dict(), "last_message_id": mid})
+            continue
+        state = outcome.state
+        state.last_message_id = mid
+        dispatcher.utter_message(response="utter_caught_up", reply=text[:40], score=outcome.result.score,
+                                 feedback=outcome.result.feedback)
+        if outcome.reaction.ended:
+            scenario = svc.scenario_of(state)
+            _speak_counterpart(dispatcher, scenario, outcome.reaction.line)
+            _speak_ending(dispatcher, scenario, outcome)
+            return state, True
+    return state, False
 
 
 class ActionGiveHint(Action):

@@ -6,6 +6,8 @@ import os
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Chat tokens and console cookies are signed with this; the stacks the tests start inherit it.
+os.environ.setdefault("TRAINER_SECRET_KEY", "test-only-secret-not-for-production")
 
 
 @pytest.fixture

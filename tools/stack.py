@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,7 +18,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -37,8 +40,11 @@ class Stack:
     model: Path = DEFAULT_MODEL
     var: Path = ROOT / "var"
     env: Dict[str, str] = field(default_factory=dict)
-    endpoints: Optional[Path] = None
     credentials: Path = ROOT / "credentials.yml"
+    # endpoints.yml sections; the defaults are SQLite beside the other files in `var`
+    tracker_store: Optional[Dict[str, Any]] = None
+    lock_store: Optional[Dict[str, Any]] = None
+    action_token: str = field(default_factory=lambda: os.environ.get("TRAINER_ACTION_TOKEN") or secrets.token_urlsafe(24))
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
 
     # -- configuration -----------------------------------------------------------
@@ -49,32 +55,34 @@ class Stack:
         env.setdefault("PYTHONUNBUFFERED", "1")
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         env["TRAINER_RASA_URL"] = f"http://127.0.0.1:{self.ports.rasa}"
+        env["TRAINER_ACTION_TOKEN"] = self.action_token
         env.update(self.env)
         return env
 
-    def _endpoints_file(self) -> Path:
-        if self.endpoints:
-            return self.endpoints
+    def endpoints_file(self) -> Path:
+        """endpoints.yml for this stack: its action server, with its token, and its stores."""
+        tracker_db = self.var / ("rasa_tracker.db" if self.ports.rasa == 5005 else f"rasa_tracker.{self.ports.rasa}.db")
+        config: Dict[str, Any] = {
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.ports.actions}/webhook", "token": self.action_token},
+            "tracker_store": self.tracker_store or {
+                "type": "server.tracker_store.CheckedSQLTrackerStore", "dialect": "sqlite", "db": str(tracker_db)},
+        }
+        if self.lock_store:
+            config["lock_store"] = self.lock_store
         path = self.var / f"endpoints.{self.ports.rasa}.yml"
-        tracker_db = self.var / f"rasa_tracker.{self.ports.rasa}.db" if self.ports.rasa != 5005 else self.var / "rasa_tracker.db"
-        path.write_text(
-            "action_endpoint:\n"
-            f"  url: \"http://127.0.0.1:{self.ports.actions}/webhook\"\n"
-            "tracker_store:\n"
-            "  type: SQL\n"
-            "  dialect: sqlite\n"
-            f"  db: \"{tracker_db}\"\n",
-            encoding="utf-8",
-        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the action token
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(config, fh, allow_unicode=True)
         return path
 
     def commands(self) -> Dict[str, List[str]]:
         rasa = str(VENV_BIN / "rasa")
         web_origin = [f"http://127.0.0.1:{self.ports.web}", f"http://localhost:{self.ports.web}"]
         return {
-            "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(self.ports.actions)],
+            "actions": [sys.executable, "-m", "server.action_server", "--port", str(self.ports.actions)],
             "rasa": [
-                rasa, "run", "--model", str(self.model), "--endpoints", str(self._endpoints_file()),
+                rasa, "run", "--model", str(self.model), "--endpoints", str(self.endpoints_file()),
                 "--credentials", str(self.credentials), "--port", str(self.ports.rasa),
                 "--interface", "127.0.0.1", "--cors", *web_origin,
             ],
@@ -84,7 +92,7 @@ class Stack:
     def health_urls(self) -> Dict[str, str]:
         return {
             "actions": f"http://127.0.0.1:{self.ports.actions}/health",
-            "rasa": f"http://127.0.0.1:{self.ports.rasa}/webhooks/rest/",
+            "rasa": f"http://127.0.0.1:{self.ports.rasa}/webhooks/trainer_rest/",
             "web": f"http://127.0.0.1:{self.ports.web}/healthz",
         }
 
@@ -94,13 +102,17 @@ class Stack:
         env = self._env()
         cmds = self.commands()
         for name in components:
-            log = open(self.var / "log" / f"{name}.{getattr(self.ports, name)}.log", "ab")
-            self.procs[name] = subprocess.Popen(
-                cmds[name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+            with open(self.log_path(name), "ab") as log:
+                self.procs[name] = subprocess.Popen(
+                    cmds[name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
         for name in components:
             self.wait_healthy(name, timeout)
         return self
+
+    def restart(self, name: str, timeout: float = 180.0) -> None:
+        self.stop_one(name)
+        self.start((name,), timeout)
 
     def wait_healthy(self, name: str, timeout: float = 180.0) -> None:
         url = self.health_urls()[name]
@@ -151,14 +163,22 @@ class Stack:
         self.stop()
 
 
-def rest_turn(rasa_port: int, sender: str, text: str, timeout: float = 30.0, metadata=None) -> List[dict]:
-    """Send one message over Rasa's REST channel and return the bot's replies."""
-    body = {"sender": sender, "message": text}
-    if metadata:
-        body["metadata"] = metadata
+def officer_token(officer_id: str, name: Optional[str] = None, unit: Optional[str] = None) -> str:
+    """A chat token for ``officer_id``, signed with this machine's secret (server/identity.py)."""
+    from server import identity
+
+    return identity.issue(identity.Officer(officer_id, name, unit))
+
+
+def rest_turn(rasa_port: int, token: str, text: str, timeout: float = 30.0, message_id: Optional[str] = None,
+              host: str = "127.0.0.1") -> List[dict]:
+    """Send one message over the trainer's REST channel as the token's officer; the bot's replies."""
+    body: Dict[str, Any] = {"message": text}
+    if message_id:
+        body["message_id"] = message_id
     req = urllib.request.Request(
-        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-        data=json.dumps(body).encode(), headers={"Content-Type": "application/json"},
+        f"http://{host}:{rasa_port}/webhooks/trainer_rest/webhook",
+        data=json.dumps(body).encode(), headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())
@@ -189,7 +209,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"启动失败：{exc}", file=sys.stderr)
         stack.stop()
         return 1
-    print(f"\n练习页面：http://127.0.0.1:{args.web_port}/", flush=True)
+    from server import identity
+
+    invite = identity.issue(identity.Officer("demo-officer", "演示学员", "演示单位", pseudonymous=True),
+                            audience=identity.INVITE_AUDIENCE)
+    print(f"\n练习页面：http://127.0.0.1:{args.web_port}/?invite={invite}", flush=True)
+    print("（演示学员的练习链接，12 小时有效。正式账号：python -m tools.manage create-officer；"
+          f"教官控制台：http://127.0.0.1:{args.web_port}/console ）", flush=True)
     print(f"日志：{stack.var / 'log'}；按 Ctrl-C 停止。", flush=True)
     while True:
         for name, proc in list(stack.procs.items()):

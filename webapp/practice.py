@@ -19,7 +19,10 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, html, json, text
 
+from actions.records import accounts
+from actions.records.uow import UnitOfWork
 from actions.trainer.scenarios import ScenarioError, library
+from server import identity
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +128,24 @@ def _static_path(name: str) -> Optional[Path]:
     return path
 
 
+SIGN_IN_FAILED = "警号或密码不正确，或练习链接已失效。请重试，或向教官索取新的练习链接。"
+
+
+def officer_from_credentials(body: Dict[str, Any]) -> Optional[identity.Officer]:
+    invite = body.get("invite")
+    if isinstance(invite, str) and invite:
+        return identity.verify(invite, audience=identity.INVITE_AUDIENCE)
+    officer_id, password = body.get("officer_id"), body.get("password")
+    if not isinstance(officer_id, str) or not isinstance(password, str) or not officer_id or len(password) > 200:
+        return None
+    with UnitOfWork() as s:
+        row = accounts.authenticate_officer(s, officer_id.strip(), password)
+        if row is None:
+            return None
+        unit = row.unit.name if row.unit is not None else None
+        return identity.Officer(row.id, row.display_name, unit, bool(row.pseudonymous))
+
+
 def blueprint() -> Blueprint:
     bp = Blueprint("practice")
 
@@ -146,6 +167,17 @@ def blueprint() -> Blueprint:
             logger.exception("scenario library failed to load")
             return json({"error": LIBRARY_BROKEN}, status=503, ensure_ascii=False)
         return json(rows, ensure_ascii=False, headers={"Cache-Control": "no-cache"})
+
+    @bp.post("/api/session")
+    async def session(request: Request) -> HTTPResponse:
+        """A chat token for the officer: by account (id + password) or by a coordinator's practice link."""
+        body = request.json if isinstance(request.json, dict) else {}
+        officer = await asyncio.get_running_loop().run_in_executor(None, officer_from_credentials, body)
+        if officer is None:
+            return json({"error": SIGN_IN_FAILED}, status=401, ensure_ascii=False)
+        token = identity.issue(officer)
+        return json({"token": token, "officer": {"id": officer.id, "name": officer.name or officer.id,
+                                                 "unit": officer.unit}}, ensure_ascii=False)
 
     # A static route wins over the dynamic one below, whatever the order.
     @bp.get("/static/webchat.js")

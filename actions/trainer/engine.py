@@ -35,6 +35,7 @@ class PlayState:
     status: str = ACTIVE
     session_id: Optional[str] = None
     last_line: str = ""  # what the counterpart said last: the line the officer is answering
+    last_message_id: Optional[str] = None  # the officer's last message this play has dealt with
     history: List[str] = field(default_factory=list)  # stance per officer turn
 
     def to_dict(self) -> Dict[str, Any]:

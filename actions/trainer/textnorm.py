@@ -51,6 +51,8 @@ def check_reply(text: Optional[str]) -> Optional[InputProblem]:
             "too_long",
             f"您的回复有 {len(raw)} 个字符，超过了 {MAX_REPLY_CHARS} 字的上限。请精简后重新发送，原文已保留在记录中。",
         )
+    if raw.lstrip().startswith(("/", "／")):
+        return InputProblem("command", "不支持以“/”开头的指令，也不能用它设置分数。请直接用文字回应对方；输入“帮助”查看可用命令。")
     if _TAG.search(raw):
         return InputProblem("markup", "请直接输入文字回复，不要包含网页代码（如 <script> 标签）。")
     clean = normalize(raw)

@@ -18,13 +18,14 @@ from actions.records.db import session_factory
 from actions.records.models import TrainingSession
 from actions.scoring.lexicon import load_guideline
 from actions.trainer.scenarios import library
-from tools.stack import ROOT, rest_turn
+from tools.stack import ROOT, officer_token, rest_turn
 
 pytestmark = pytest.mark.e2e
 
 
-def say(live_stack, sender: str, text: str) -> List[str]:
-    return [m.get("text", "") for m in rest_turn(live_stack.stack.ports.rasa, sender, text, timeout=120)]
+def say(live_stack, officer: str, text: str) -> List[str]:
+    """One message as ``officer`` (each test plays as its own officer); the bot's texts."""
+    return [m.get("text", "") for m in rest_turn(live_stack.stack.ports.rasa, officer_token(officer), text, timeout=120)]
 
 
 def joined(texts: List[str]) -> str:
@@ -39,7 +40,8 @@ def sessions_of(live_stack, sender: str):
     factory = session_factory(live_stack.stack.env["TRAINER_DATABASE_URL"])
     with factory() as s:
         rows = s.execute(
-            select(TrainingSession).where(TrainingSession.conversation_id == sender).order_by(TrainingSession.started_at)
+            select(TrainingSession).where(TrainingSession.conversation_id == f"web:{sender}")
+            .order_by(TrainingSession.started_at)
         ).scalars().all()
         return [(row, repo.turns_of(s, row.id)) for row in rows]
 

@@ -46,9 +46,36 @@ def greeted(driver) -> bool:
     return any("廉政情景训练" in t or "可选场景" in t for t in bot_texts(driver))
 
 
-def open_page(driver, live_stack):
-    driver.get(live_stack.base_url + "/")
+def open_page(driver, live_stack, officer_id: str = "browser-officer"):
+    """Open the page through a coordinator's practice link (an invite token) for ``officer_id``."""
+    from server import identity
+
+    invite = identity.issue(identity.Officer(officer_id, "浏览器学员", "测试中队"), audience=identity.INVITE_AUDIENCE)
+    driver.get(f"{live_stack.base_url}/?invite={invite}")
     wait_for(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, "#webchat .rw-new-message")), "the chat input")
+    assert "invite" not in driver.current_url  # the link is a credential: not left in the address bar
+
+
+def test_sign_in_with_an_account_then_chat(live_stack, browser):
+    from actions.records import accounts
+    from actions.records.db import session_factory
+
+    factory = session_factory(live_stack.stack.env["TRAINER_DATABASE_URL"])
+    with factory() as s:
+        accounts.create_officer(s, "jh-1024", "李警官", "交警二中队", password="correct horse")
+        s.commit()
+    browser.get(live_stack.base_url + "/")
+    form = wait_for(browser, EC.visibility_of_element_located((By.ID, "sign-in")), "the sign-in form")
+    assert not browser.find_element(By.ID, "webchat").is_displayed()  # no chat before signing in
+    browser.find_element(By.ID, "officer-id").send_keys("jh-1024")
+    browser.find_element(By.ID, "password").send_keys("wrong")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, EC.visibility_of_element_located((By.ID, "sign-in-error")), "the sign-in error")
+    browser.find_element(By.ID, "password").clear()
+    browser.find_element(By.ID, "password").send_keys("correct horse")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, EC.text_to_be_present_in_element((By.ID, "who-name"), "李警官（交警二中队）"), "the signed-in name")
+    wait_for(browser, greeted, "the greeting or the scenario list")
 
 
 def test_officer_refuses_and_the_counterpart_presses_on(live_stack, browser, capsys):
@@ -101,7 +128,7 @@ def test_scenario_panel_lists_every_scenario_as_text(live_stack, browser, capsys
     real = {s.id: number for number, s in enumerate(library(ROOT / "scenarios"), 1)}
     assert {s["id"]: s["number"] for s in scenarios if s["id"] != MARKUP_PROBE_ID} == real
 
-    open_page(browser, live_stack)
+    open_page(browser, live_stack, "panel-officer")
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#scenario-list button.scenario"))
              == len(scenarios), "the scenario panel")
 

@@ -18,14 +18,19 @@ def fresh_service(db_url, monkeypatch):
     dialogue.service.cache_clear()
 
 
-def make_tracker(text="", intent="refuse", slots=None, sender="officer-x", message_id="m1", metadata=None):
+def make_tracker(text="", intent="refuse", slots=None, sender="officer-x", message_id="m1", metadata=None,
+                 events=None):
     return Tracker(
         sender_id=sender,
         slots={"scenario_active": False, "play_state": None, "mode": "practice", **(slots or {})},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "message_id": message_id,
                         "metadata": metadata or {}},
-        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+        events=events or [], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
     )
+
+
+def user_event(text, message_id, intent="refuse"):
+    return {"event": "user", "text": text, "message_id": message_id, "parse_data": {"intent": {"name": intent}}}
 
 
 async def run(action, tracker):
@@ -66,7 +71,8 @@ async def test_bad_input_is_explained_and_state_is_untouched():
     msgs, events = await run(dialogue.ActionScoreReply(), make_tracker(
         "🙂🙂", "nlu_fallback", slots={"play_state": state, "scenario_active": True}, message_id="m2"))
     assert msgs[0]["response"] == "utter_input_problem" and "表情" in msgs[0]["message"]
-    assert events == []
+    after = slot(events, "play_state")
+    assert after == dict(state, last_message_id="m2")  # dealt with, nothing else changed
 
 
 @pytest.mark.parametrize("intent, response", [
@@ -111,3 +117,19 @@ async def test_restart_replays_the_same_scenario():
     assert msgs[0]["response"] == "utter_restarted"
     new_state = slot(events, "play_state")
     assert new_state["scenario_id"] == state["scenario_id"] and new_state["session_id"] != state["session_id"]
+
+
+async def test_replies_kept_while_the_action_server_was_down_are_scored_first():
+    """The tracker holds m2 (no action ran for it) and now m4; m3 was a command."""
+    _, events = await run(dialogue.ActionScoreReply(), make_tracker("1", "choose_scenario", message_id="m1"))
+    state = slot(events, "play_state")
+    history = [user_event("1", "m1", "choose_scenario"), user_event("不行，必须依法处理。", "m2"),
+               user_event("提示", "m3", "hint"), user_event("交情归交情，只能依法处理。", "m4")]
+    msgs, events = await run(dialogue.ActionScoreReply(), make_tracker(
+        "交情归交情，只能依法处理。", "refuse", slots={"play_state": state, "scenario_active": True},
+        message_id="m4", events=history))
+    responses = [m["response"] for m in msgs]
+    assert responses[0] == "utter_caught_up" and "必须依法处理" in msgs[0]["reply"]
+    assert responses[1:] == ["utter_turn_feedback", "utter_counterpart"]
+    after = slot(events, "play_state")
+    assert after["history"] == ["firm", "firm"] and after["last_message_id"] == "m4" and after["stage_index"] == 2

@@ -18,6 +18,7 @@ def test_normalize_traditional_fullwidth_and_invisible():
     ("", "empty"), ("   ", "empty"), ("\u200b\u2060", "empty"), (None, "empty"),
     ("😀😀", "no_words"), ("？！…", "no_words"),
     ("<b>不行</b>", "markup"), ("<script>alert(1)</script>", "markup"),
+    ("/inform{\"score\":100}", "command"), ("  ／accept", "command"), ("/restart", "command"),
     ("好" * (MAX_REPLY_CHARS + 1), "too_long"),
 ])
 def test_bad_input_has_a_reason_and_a_chinese_message(text, code):
@@ -26,7 +27,7 @@ def test_bad_input_has_a_reason_and_a_chinese_message(text, code):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in problem.message)
 
 
-@pytest.mark.parametrize("text", ["不行", "No, 不能收 OK?", "'; DROP TABLE turns; --", "/inform{\"score\":100}",
+@pytest.mark.parametrize("text", ["不行", "No, 不能收 OK?", "'; DROP TABLE turns; --", "A/B 都不行",
                                   "好" * MAX_REPLY_CHARS, "不能收🙏"])
 def test_scorable_text_passes_the_checks(text):
     assert check_reply(text) is None

@@ -10,6 +10,8 @@
   var mount = document.getElementById("webchat");
   var note = document.getElementById("chat-note");
   var widget = null; // set by the widget through innerRef; exposes sendMessage(payload, shownText)
+  var TOKEN_KEY = "trainer.chatToken";
+  var OFFICER_KEY = "trainer.officer";
 
   function showNote(message, isError) {
     note.textContent = message;
@@ -50,6 +52,9 @@
         hideWhenNotConnected: false,
         withRules: false,
         params: { storage: "session" },
+        // The chat token travels with every message: the Rasa channel takes the officer
+        // (and so the conversation) from it, never from the widget's own session id.
+        customData: { token: sessionStorage.getItem(TOKEN_KEY) },
         customMessageDelay: messageDelay,
         innerRef: function (ref) {
           widget = ref;
@@ -158,6 +163,71 @@
     });
   });
 
+  /* -- signing in ------------------------------------------------------------------ */
+  function postSession(body) {
+    return fetch("/api/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (payload) {
+        if (!response.ok) {
+          throw new Error(payload && payload.error ? payload.error : "HTTP " + response.status);
+        }
+        return payload;
+      });
+    });
+  }
+
+  function signedIn(payload) {
+    sessionStorage.setItem(TOKEN_KEY, payload.token);
+    sessionStorage.setItem(OFFICER_KEY, JSON.stringify(payload.officer));
+    startChat();
+  }
+
+  function startChat() {
+    var officer = JSON.parse(sessionStorage.getItem(OFFICER_KEY) || "{}");
+    document.getElementById("sign-in").hidden = true;
+    document.getElementById("who").hidden = false;
+    document.getElementById("who-name").textContent =
+      "练习人：" + (officer.name || officer.id || "") + (officer.unit ? "（" + officer.unit + "）" : "");
+    mount.hidden = false;
+    mountWidget();
+  }
+
+  function showSignIn(message) {
+    document.getElementById("sign-in").hidden = false;
+    var error = document.getElementById("sign-in-error");
+    error.hidden = !message;
+    error.textContent = message || "";
+  }
+
+  document.getElementById("sign-in").addEventListener("submit", function (event) {
+    event.preventDefault();
+    postSession({
+      officer_id: document.getElementById("officer-id").value,
+      password: document.getElementById("password").value
+    }).then(signedIn).catch(function (error) {
+      showSignIn(error.message);
+    });
+  });
+
+  document.getElementById("sign-out").addEventListener("click", function () {
+    sessionStorage.clear(); // the token and the widget's copy of the conversation
+    window.location.replace("/");
+  });
+
   loadScenarios();
-  mountWidget();
+  var invite = new URLSearchParams(window.location.search).get("invite");
+  if (invite) {
+    window.history.replaceState(null, "", "/"); // the link is a credential: keep it out of the history
+    sessionStorage.clear();
+    postSession({ invite: invite }).then(signedIn).catch(function (error) {
+      showSignIn(error.message);
+    });
+  } else if (sessionStorage.getItem(TOKEN_KEY)) {
+    startChat();
+  } else {
+    showSignIn("");
+  }
 })();

@@ -1,0 +1,62 @@
+"""The action server, locked down: ``python -m server.action_server [--port 5055]``.
+
+Stock ``rasa run actions`` listens on every interface, needs no credentials and echoes
+the request body (the whole tracker) in its error responses. This runs the same
+rasa-sdk app with three changes:
+
+- it listens on 127.0.0.1 unless ACTION_SERVER_HOST says otherwise;
+- /webhook and /actions require the shared secret TRAINER_ACTION_TOKEN, which Rasa
+  sends as the ``token`` query parameter (endpoints.yml: action_endpoint.token);
+- errors answer {"error": "internal error"} and are logged, never echoed.
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from typing import List, Optional
+
+from rasa_sdk.endpoint import create_app as create_sdk_app
+from sanic import response
+
+logger = logging.getLogger(__name__)
+PROTECTED = ("/webhook", "/actions")
+
+
+def create_app(token: str, package: str = "actions"):
+    if not token:
+        raise ValueError("TRAINER_ACTION_TOKEN must be set: the action server refuses to run unprotected")
+    app = create_sdk_app(package, cors_origins=[])
+
+    @app.on_request
+    async def require_token(request):
+        if request.path in PROTECTED:
+            given = request.args.get("token") or ""
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return response.json({"error": "unauthorised"}, status=401)
+        return None
+
+    # Replace rasa-sdk's handler, which echoes the request body (the tracker) to the caller.
+    async def no_echo(request, exception):
+        logger.error("action server error on %s", request.path, exc_info=exception)
+        return response.json({"error": "internal error"}, status=500)
+
+    app.error_handler.add(Exception, no_echo)
+    return app
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(os.environ.get("TRAINER_ACTION_TOKEN", ""))
+    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
