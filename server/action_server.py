@@ -53,6 +53,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--host", default=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from actions.records.db import DatabaseUnavailable, check_connection
+
+    try:
+        check_connection()  # the records database: no training off the record
+    except DatabaseUnavailable as exc:
+        print(f"动作服务器拒绝启动：{exc}", file=sys.stderr, flush=True)
+        return 78
     app = create_app(os.environ.get("TRAINER_ACTION_TOKEN", ""))
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
     return 0

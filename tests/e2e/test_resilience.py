@@ -214,3 +214,25 @@ def test_fuzzed_input_never_crashes_and_keeps_the_transcript(stack):
     assert "〔本轮" in out or "【结果】" in out or "训练总结" in out
     sessions = turns_of(stack, officer)
     assert sessions and all(r for _sid, rs in sessions for r in rs)  # every stored turn has its text
+
+
+def test_servers_refuse_to_start_when_their_database_is_unreachable(tmp_path):
+    """No silent fallback to memory: the Rasa server and the action server exit with a clear error."""
+    if not DEFAULT_MODEL.is_file():
+        pytest.skip("no trained model")
+    [dead_port] = free_ports(1)  # nothing listens there
+    rasa, actions, web = free_ports(3)
+    st = Stack(ports=Ports(rasa=rasa, actions=actions, web=web), var=tmp_path,
+               tracker_store={"type": "server.tracker_store.CheckedSQLTrackerStore", "dialect": "postgresql",
+                              "url": "127.0.0.1", "port": dead_port, "db": "rasa", "username": "rasa"},
+               env={"TRAINER_DATABASE_URL": f"postgresql+psycopg2://trainer@127.0.0.1:{dead_port}/trainer"})
+    try:
+        with pytest.raises(RuntimeError) as err:
+            st.start(components=("rasa",), timeout=240)
+        assert "exited with 78" in str(err.value)
+        assert "tracker store unreachable" in st.tail("rasa", 200)
+        with pytest.raises(RuntimeError) as err:
+            st.start(components=("actions",), timeout=120)
+        assert "exited with 78" in str(err.value) and "数据库无法连接" in st.tail("actions", 50)
+    finally:
+        st.stop()
