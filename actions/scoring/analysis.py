@@ -21,6 +21,8 @@ _CLAUSE_SPLIT = re.compile(r"[，。！？；：,.!?;:\n…、~～—\-\s]+")
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 _NEGATOR_CHARS = "不没别未勿莫甭"
 _MODAL_CHARS = set(_NEGATOR_CHARS + "能会可有得要用必敢想准再是该应")
+_NOT_NEGATIONS = frozenset(
+    "不过 不错 不仅 不但 不管 不论 不断 不少 不久 不同 不然 不如 不是 没事 别人 别的 不妨 不止 不只 不愧 不免 不禁".split())
 _lock = threading.Lock()
 
 
@@ -87,6 +89,8 @@ def _negators_in(piece: str, lex: Lexicon) -> int:
         return 1
     if piece and set(piece) <= _MODAL_CHARS and any(ch in _NEGATOR_CHARS for ch in piece):
         return sum(piece.count(ch) for ch in _NEGATOR_CHARS)
+    if len(piece) == 2 and piece[0] in "不没别" and piece not in _NOT_NEGATIONS:
+        return 1  # jieba glues the negator to the next character: "不往", "没给", "别转"
     return 0
 
 
