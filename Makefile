@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test bootstrap bootstrap-test model db validate-scenarios bench bench-scoring clean
+.PHONY: run test bootstrap bootstrap-test model db validate-scenarios bench bench-scoring bench-records clean
 
 run: bootstrap model db
 	$(PY) -m tools.stack run
@@ -36,3 +36,6 @@ bench-scoring: bootstrap
 
 clean:
 	rm -rf var models .pytest_cache
+
+bench-records: bootstrap
+	$(PY) -m tools.bench_records

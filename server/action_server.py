@@ -47,6 +47,15 @@ def create_app(token: str, package: str = "actions"):
     return app
 
 
+def warm_up() -> None:
+    """Load the scenario library, spaCy/jieba and the lexicon before the first officer waits for them."""
+    from actions.scoring import default_scorer
+    from actions.trainer.scenarios import library
+
+    library()
+    default_scorer().score("favour", "感谢您的理解，但我们必须依法处理。")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=5055)
@@ -61,6 +70,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"动作服务器拒绝启动：{exc}", file=sys.stderr, flush=True)
         return 78
     app = create_app(os.environ.get("TRAINER_ACTION_TOKEN", ""))
+    warm_up()
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
     return 0
 

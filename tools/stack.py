@@ -163,6 +163,18 @@ class Stack:
         self.stop()
 
 
+def free_ports(count: int) -> List[int]:
+    """Distinct free TCP ports on 127.0.0.1: all sockets stay bound until every port is known."""
+    import socket
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
 def officer_token(officer_id: str, name: Optional[str] = None, unit: Optional[str] = None) -> str:
     """A chat token for ``officer_id``, signed with this machine's secret (server/identity.py)."""
     from server import identity

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import urllib.request
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, List
@@ -19,7 +17,7 @@ from typing import Any, Iterator, List
 import pytest
 import yaml
 
-from tools.stack import DEFAULT_MODEL, ROOT, Ports, Stack
+from tools.stack import DEFAULT_MODEL, ROOT, Ports, Stack, free_ports  # noqa: F401 - re-exported for tests
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -39,15 +37,6 @@ CHROMIUM_FLAGS = (
 MARKUP_PROBE_ID = "gift_zz_markup_probe"
 MARKUP_PROBE_TITLE = '<img src="x" onerror="window.__injected=1">标记<b>测试</b>'
 MARKUP_PROBE_PERSONA = "<script>window.__injected=2</script>张三"
-
-
-def free_ports(count: int) -> List[int]:
-    """Distinct free ports: all sockets stay bound until every port is known."""
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
 
 
 def scenario_library_with_probe(target: Path) -> Path:

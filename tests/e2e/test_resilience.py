@@ -20,8 +20,8 @@ from actions.records.db import engine_for, session_factory
 from actions.records.models import TrainingSession
 from actions.trainer.scenarios import library
 from server.web_channels import SERVICE_NOTICE, SIGN_IN_REQUIRED
-from tests.e2e.conftest import free_ports
-from tools.stack import DEFAULT_MODEL, Ports, Stack, officer_token, rest_turn
+
+from tools.stack import DEFAULT_MODEL, Ports, Stack, free_ports, officer_token, rest_turn
 
 pytestmark = pytest.mark.e2e
 FIRM = "感谢您的理解，但法律面前人人平等，我们必须依法处理。"
