@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
-from tools.bench_records import ThrowawayPostgres
+from tools.services import ThrowawayPostgres
 
 
 @pytest.fixture(scope="session")
