@@ -97,6 +97,20 @@ def cmd_retention(args) -> int:
     return 0
 
 
+def cmd_issue_link(args) -> int:
+    """A practice link for an officer (or a fresh pseudonym): the page signs in with it."""
+    import secrets
+
+    from server import identity
+
+    officer_id = args.id or f"anon-{secrets.token_hex(4)}"
+    officer = identity.Officer(officer_id, args.name or officer_id, args.unit, pseudonymous=args.id is None)
+    invite = identity.issue(officer, ttl=int(args.hours * 3600), audience=identity.INVITE_AUDIENCE)
+    print(f"{args.base_url.rstrip('/')}/?invite={invite}")
+    print(f"（{officer.name}，{args.hours:g} 小时内有效；链接即凭证，请只发给本人。）", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools.manage", description="训练记录：账号与保留期限")
     parser.add_argument("--url", help="records database URL (default: TRAINER_DATABASE_URL or var/trainer.db)")
@@ -114,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", action="store_true", help="let the officer sign in to /me (password from stdin or a prompt)")
     p.add_argument("--pseudonymous", action="store_true", help="the name is a pseudonym (left out of xAPI exports)")
     p.set_defaults(run=cmd_create_officer)
+
+    p = sub.add_parser("issue-link", help="print a practice link that signs an officer in (no id: a pseudonym)")
+    p.add_argument("id", nargs="?", help="officer id; leave out for pseudonymous practice")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--unit", help="unit name")
+    p.add_argument("--hours", type=float, default=72, help="how long the link works (default 72)")
+    p.add_argument("--base-url", default="http://127.0.0.1:8000", help="the practice page's address")
+    p.set_defaults(run=cmd_issue_link)
 
     p = sub.add_parser("retention", help="anonymise or delete sessions older than N days")
     p.add_argument("--days", type=int, required=True)
