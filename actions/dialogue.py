@@ -62,6 +62,7 @@ def _identity(tracker: Tracker) -> Dict[str, Any]:
         "channel": str(channel),
         "officer_name": metadata.get("officer_name"),
         "officer_unit": metadata.get("officer_unit"),
+        "pseudonymous": bool(metadata.get("pseudonymous")),
     }
 
 
@@ -159,7 +160,8 @@ class ActionScoreReply(Action):
             dispatcher.utter_message(response="utter_input_problem", message=problem.message)
             return [SlotSet("play_state", dict(state.to_dict(), last_message_id=message_id))]
         outcome = await _in_thread(svc.take_turn, state, text, message_id)
-        if outcome.duplicate:
+        if outcome.duplicate:  # a platform or client retry of a message already scored
+            dispatcher.utter_message(response="utter_already_scored")
             return []
         outcome.state.last_message_id = message_id
         scenario = svc.scenario_of(state)

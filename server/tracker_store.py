@@ -29,6 +29,21 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         url = self.get_db_url(dialect, host, validate_port(port), db, username, password, login_db, query)
         check_reachable(url)
         super().__init__(domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs)
+        if dialect == "sqlite":
+            _sqlite_wal(self.engine)
+
+
+def _sqlite_wal(engine) -> None:
+    """The embedded default: write-ahead log, so readers never wait for the writer."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    engine.dispose()  # connections opened before the listener get the pragmas on reconnect
 
 
 def check_reachable(url, timeout: int = 5) -> None:

@@ -81,12 +81,12 @@ class TrainerService:
     # -- the loop -----------------------------------------------------------------
     def start(
         self, scenario: Scenario, *, officer_id: str, conversation_id: str, channel: str, mode: str,
-        officer_name: Optional[str] = None, officer_unit: Optional[str] = None,
+        officer_name: Optional[str] = None, officer_unit: Optional[str] = None, pseudonymous: bool = False,
     ) -> Started:
         seed = new_seed(conversation_id, scenario.id)
         opening = engine.open_scenario(scenario, seed, mode)
         with self.uow() as s:
-            repo.ensure_officer(s, officer_id, display_name=officer_name, unit=officer_unit)
+            repo.ensure_officer(s, officer_id, display_name=officer_name, unit=officer_unit, pseudonymous=pseudonymous)
             for stale in repo.open_sessions_of(s, conversation_id):
                 repo.finish_session(s, stale.id, outcome=engine.ABANDONED, total_score=None, passed=False,
                                     red_line_hit=False, debrief=None)
