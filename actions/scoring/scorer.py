@@ -151,7 +151,8 @@ class Scorer:
         for cat in ("accept", "promise"):
             kept = []
             for e in evidence.get(cat, []):
-                if self._rhetorical(reading, e) or (cat == "promise" and self._someone_else(reading, e)):
+                if (self._rhetorical(reading, e) or self._echoed(reading, e, evidence)
+                        or (cat == "promise" and self._someone_else(reading, e))):
                     continue
                 condition = self._condition_of(reading, e)
                 if condition == "consequent":
@@ -161,6 +162,7 @@ class Scorer:
                     kept.append(e)
             evidence[cat] = kept
 
+        evidence["half_accept"] = [e for e in evidence.get("half_accept", []) if not self._echoed(reading, e, evidence)]
         gave_in = [r for r in GAVE_IN_RED_LINES if r != "leak" and evidence.get(r)]
         if gave_in:
             # The officer's final stance is giving in: words of refusal around it do not count.
@@ -195,6 +197,17 @@ class Scorer:
         end = clause.start + len(clause.text)
         asks = end < len(reading.text) and reading.text[end] in "?？"
         return asks and bool(_RHETORIC.search(clause.text))
+
+    @staticmethod
+    def _echoed(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
+        """"私下给？那不行": the offer repeated as a short question, then refused."""
+        i = clause_index(reading, e.start)
+        if i < 0:
+            return False
+        clause = reading.clauses[i]
+        end = clause.start + len(clause.text)
+        asks = end < len(reading.text) and reading.text[end] in "?？"
+        return asks and len(clause.text) <= 6 and any(r.start >= end for r in evidence.get("refusal", []))
 
     @staticmethod
     def _someone_else(reading: Reading, e: Evidence) -> bool:

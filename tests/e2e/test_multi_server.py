@@ -45,7 +45,8 @@ def cluster(tmp_path_factory):
         shared = dict(
             tracker_store={"type": "server.tracker_store.CheckedSQLTrackerStore", "dialect": "postgresql",
                            "url": "127.0.0.1", "port": pg.port, "db": "rasa", "username": "postgres"},
-            lock_store={"type": "redis", "url": "127.0.0.1", "port": redis.port, "db": 0},
+            lock_store={"type": "server.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": redis.port,
+                        "db": 0},
             env={"TRAINER_DATABASE_URL": records_url, "TRAINER_SEED": "5"},
         )
         tmp = tmp_path_factory.mktemp("cluster")
@@ -99,7 +100,7 @@ def test_simultaneous_messages_to_both_servers_are_serialised_by_the_redis_lock(
         t = threading.Thread(target=rest_turn, args=(server.ports.rasa, token, reply), kwargs={"timeout": 120})
         threads.append(t)
         t.start()
-        time.sleep(0.05)
+        time.sleep(0.02)  # near-simultaneous: ticket bookkeeping on both servers overlaps
     for t in threads:
         t.join(150)
     [(_outcome, stored)] = turns(records_url, officer)

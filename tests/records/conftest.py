@@ -142,10 +142,11 @@ SECRET = "records-tests-secret-key"
 @contextmanager
 def web_app(db_url: str, var: Path) -> Iterator[str]:
     """The web app started as ``make run`` starts it (web component only), on a free port."""
-    from tools.bench_records import _free_port
+    from tools.stack import free_ports
     from tools.stack import Ports, Stack
 
-    stack = Stack(ports=Ports(rasa=_free_port(), actions=_free_port(), web=_free_port()), var=var,
+    rasa, actions, web = free_ports(3)
+    stack = Stack(ports=Ports(rasa=rasa, actions=actions, web=web), var=var,
                   env={"TRAINER_DATABASE_URL": db_url, "TRAINER_SECRET_KEY": SECRET})
     try:
         stack.start(components=("web",), timeout=120)

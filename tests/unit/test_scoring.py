@@ -80,16 +80,17 @@ def test_sound_refusal_with_few_keywords_passes(scorer):
     assert {"refusal", "legal_basis", "warning", "courtesy"} <= moves_of(result)
 
 
-@pytest.mark.parametrize("reply, refused", [
-    ("我不收。", True),
-    ("我没说不帮你。", False),          # a negated refusal is not a refusal
-    ("我不会帮你问的，按规定办。", True),  # a negated promise is a refusal
-    ("不能不依法处理。", True),           # double negation: must handle it by law
+@pytest.mark.parametrize("reply, refused, red", [
+    ("我不收。", True, []),
+    ("我没说不帮你。", False, ["promise"]),   # a negated refusal is no refusal: it holds out help
+    ("我不会帮你问的，按规定办。", True, []),   # a negated promise is a refusal
+    ("不能不依法处理。", True, []),            # double negation: must handle it by law
+    ("这事我不往上报了。", False, ["accept"]),  # jieba glues 不往: still a negated report
 ])
-def test_negation(scorer, reply, refused):
+def test_negation(scorer, reply, refused, red):
     result = scorer.score("favour", reply)
     assert result.moves["refusal"] is refused
-    assert "promise" not in result.red_lines
+    assert result.red_lines == red
 
 
 def test_double_negation_keeps_the_legal_basis(scorer):
