@@ -200,8 +200,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--web-port", type=int, default=8000)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--var", type=Path, default=ROOT / "var", help="logs, SQLite files, generated endpoints")
     args = parser.parse_args(argv)
-    stack = Stack(ports=Ports(web=args.web_port))
+    stack = Stack(ports=Ports(rasa=args.rasa_port, actions=args.actions_port, web=args.web_port), var=args.var)
     stopping = False
 
     def _stop(signum, _frame):
