@@ -37,6 +37,8 @@ class Lexicon:
     one_word_accept: FrozenSet[str]
     one_word_refusal: FrozenSet[str]
     categories: Tuple[Category, ...]
+    learned_examples: Tuple[str, ...] = ()
+    learned_threshold: float = 1.1  # above 1: the learned opinion is off
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
         one_word_accept=frozenset(w.lower() for w in ow["accept"]),
         one_word_refusal=frozenset(w.lower() for w in ow["refusal"]),
         categories=tuple(categories),
+        learned_examples=tuple((raw.get("learned") or {}).get("examples", [])),
+        learned_threshold=float((raw.get("learned") or {}).get("threshold", 1.1)),
     )
 
 

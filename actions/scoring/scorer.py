@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 from actions.scoring.analysis import Evidence, Reading, clause_has_any, clause_index, read
+from actions.scoring.learned import refusal_model
 from actions.scoring.lexicon import (
     GAVE_IN_RED_LINES,
     MOVES,
@@ -185,6 +186,12 @@ class Scorer:
         if refusals and self._hedged(reading, refusals):
             flags.append("hedged")
             evidence["refusal"] = []
+        elif not refusals and not any(evidence.get(r) for r in GAVE_IN_RED_LINES) and reading.text:
+            # A wording no rule knows: the learned model may recognise the refusal (review queue).
+            model = refusal_model(self.lex.learned_examples)
+            if model is not None and model.p_refusal(reading.text) >= self.lex.learned_threshold:
+                evidence["refusal"] = [Evidence("refusal", reading.text, 0, len(reading.text))]
+                flags.append("learned_refusal")
         return {k: v for k, v in evidence.items() if v}
 
     @staticmethod
@@ -340,6 +347,8 @@ class Scorer:
             conf -= 0.4  # refuses and gives in in one breath: read it again
         if "hedged" in flags or "conditional" in flags:
             conf -= 0.2
+        if "learned_refusal" in flags:
+            conf -= 0.4  # no rule saw the refusal: a person should confirm it
         if not evidence:
             conf -= 0.3  # nothing recognised at all
         if any(e.negated for v in evidence.values() for e in v):

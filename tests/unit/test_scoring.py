@@ -242,3 +242,25 @@ def test_batch_command_scores_in_order_and_survives_bad_lines(scorer):
     assert out[2]["red_lines"] == ["accept"] and out[2]["passed"] is False
     assert "error" in out[3] and "error" in out[4]
     assert out[5] == scorer.score("favour", "不能不依法处理", stage="pressure").contract()
+
+
+def test_learned_opinion_adds_a_refusal_only_where_the_rules_saw_none_and_sends_it_to_review():
+    import dataclasses
+
+    from actions.scoring.lexicon import load_lexicon
+
+    eager = Scorer(lexicon=dataclasses.replace(load_lexicon(), learned_threshold=0.0))  # always "refuses"
+    plain = eager.score("gift", "这个嘛，您看呢")
+    assert plain.moves["refusal"] and "learned_refusal" in plain.flags and plain.needs_review
+    assert not plain.passed  # a refusal with no ground the rules found is band 2 at most
+    assert plain.band == 2
+    gives_in = eager.score("gift", "那我就收下了")
+    assert gives_in.red_lines == ["accept"] and not gives_in.moves["refusal"]  # never overrules a red line
+    off = Scorer(lexicon=dataclasses.replace(load_lexicon(), learned_threshold=1.1))
+    assert "learned_refusal" not in off.score("gift", "这个嘛，您看呢").flags
+
+
+def test_the_learned_model_never_trains_on_a_held_out_split():
+    from actions.scoring.lexicon import load_lexicon
+
+    assert not any("heldout3" in p or "heldout4" in p for p in load_lexicon().learned_examples)
