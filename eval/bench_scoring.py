@@ -26,10 +26,12 @@ HERE = Path(__file__).resolve().parent / "scoring"
 TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "rps": 200}
 
 
-# heldout4 is the blind split; heldout3 was run three times (its errors never read) and is kept
-# as a second held-out check. heldout and heldout2 were each run blind first (README lists those
-# runs), then their errors were read and fixed: they are development data now.
-SPLITS = {"heldout": ["heldout4"], "heldout3": ["heldout3"], "dev": ["dev", "dev2", "dev3", "heldout", "heldout2"],
+# The held-out figure is heldout3 + heldout4 together (440 replies, two graders, errors never read):
+# heldout4 alone was blind once (0.980), heldout3 alone ran three times (0.942 → 0.950); one split
+# of 200 is too small to settle a 0.97 target. heldout and heldout2 were each run blind first
+# (README lists those runs), then their errors were read and fixed: they are development data now.
+SPLITS = {"heldout": ["heldout3", "heldout4"], "heldout3": ["heldout3"], "heldout4": ["heldout4"],
+          "dev": ["dev", "dev2", "dev3", "heldout", "heldout2"],
           "dev1": ["dev"], "dev2": ["dev2"], "dev3": ["dev3"], "heldout1": ["heldout"], "heldout2": ["heldout2"]}
 
 
