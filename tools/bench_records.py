@@ -21,9 +21,7 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5
@@ -204,7 +202,7 @@ def http_timings(url: str) -> List[Tuple[str, float]]:
     from actions.records.db import session_factory
     from actions.records.models import TrainingSession, Unit
     from actions.records.uow import UnitOfWork
-    from tools.stack import Ports, Stack
+    from tools.stack import Ports, Stack, free_ports
 
     with UnitOfWork(session_factory(url)) as s:
         accounts.create_coordinator(s, "bench", "bench-password", "基准测试")
@@ -212,7 +210,7 @@ def http_timings(url: str) -> List[Tuple[str, float]]:
         busy = s.execute(select(TrainingSession.id).order_by(TrainingSession.started_at.desc())).scalars().first()
         officer = s.execute(select(TrainingSession.officer_id).where(TrainingSession.id == busy)).scalar_one()
     var = Path(tempfile.mkdtemp(prefix="trainer-bench-web-"))
-    web = _free_port()
+    [web] = free_ports(1)
     stack = Stack(ports=Ports(web=web), var=var, env={"TRAINER_DATABASE_URL": url,
                                                       "TRAINER_SECRET_KEY": uuid.uuid4().hex})
     try:

@@ -11,7 +11,7 @@ import secrets
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from actions.records import repository as repo
 from actions.records.uow import UnitOfWork
@@ -161,8 +161,3 @@ class TrainerService:
             "reply": t.reply, "score": t.score, "passed": t.passed, "moves": t.moves,
             "red_lines": t.red_lines, "model_answer": t.model_answer, "stage": t.stage,
         }
-
-
-def turn_records(session_id: str) -> List[Dict[str, Any]]:
-    with UnitOfWork() as s:
-        return [TrainerService._turn_dict(t) for t in repo.turns_of(s, session_id)]
