@@ -26,12 +26,13 @@ HERE = Path(__file__).resolve().parent / "scoring"
 TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "rps": 200}
 
 
-# The held-out figure is heldout3 + heldout4 together (440 replies, two graders, errors never read):
-# heldout4 alone was blind once (0.980), heldout3 alone ran three times (0.942 → 0.950); one split
-# of 200 is too small to settle a 0.97 target. heldout and heldout2 were each run blind first
-# (README lists those runs), then their errors were read and fixed: they are development data now.
-SPLITS = {"heldout": ["heldout3", "heldout4"], "heldout3": ["heldout3"], "heldout4": ["heldout4"],
-          "dev": ["dev", "dev2", "dev3", "heldout", "heldout2"],
+# The held-out figure is heldout3 + heldout4 + heldout5 together (680 replies, three graders, their
+# errors never read): heldout5 was blind once, heldout4 blind once before the last tuning round,
+# heldout3 ran three times. One split of 200 is too small to settle a 0.97 target. heldout and
+# heldout2 were each run blind first (README lists those runs), then their errors were read and
+# fixed: they are development data now, with dev, dev2, dev3 and dev4.
+SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5"], "heldout3": ["heldout3"], "heldout4": ["heldout4"],
+          "heldout5": ["heldout5"], "dev": ["dev", "dev2", "dev3", "dev4", "heldout", "heldout2"],
           "dev1": ["dev"], "dev2": ["dev2"], "dev3": ["dev3"], "dev4": ["dev4"], "heldout1": ["heldout"],
           "heldout2": ["heldout2"]}
 
