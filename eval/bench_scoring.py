@@ -18,7 +18,7 @@ from typing import Callable, Dict, List
 
 from scipy.stats import spearmanr
 
-from actions.scoring.lexicon import MOVES
+from actions.scoring.lexicon import MOVES, RED_LINES
 from actions.scoring.scorer import Scorer
 from eval import baseline
 
@@ -61,6 +61,13 @@ def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
         rec = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per_move[m] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn}
+    per_red_line = {}
+    for red in RED_LINES:
+        tp = sum(red in p["red_lines"] and red in r["red_lines"] for p, r in zip(preds, rows))
+        fp = sum(red in p["red_lines"] and red not in r["red_lines"] for p, r in zip(preds, rows))
+        fn = sum(red not in p["red_lines"] and red in r["red_lines"] for p, r in zip(preds, rows))
+        per_red_line[red] = {"precision": tp / (tp + fp) if tp + fp else 1.0,
+                             "recall": tp / (tp + fn) if tp + fn else 1.0, "support": tp + fn}
     errors = [
         {"id": r["id"], "band": r["band"], "reply": r["reply"], "pred_score": p["score"], "pred_passed": p["passed"],
          "moves_diff": {m: p["moves"][m] for m in MOVES if p["moves"][m] != r["moves"][m]},
@@ -68,7 +75,8 @@ def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
         for p, r in zip(preds, rows)
         if p["passed"] != r["passed"] or any(p["moves"][m] != r["moves"][m] for m in MOVES)
     ]
-    return {"n": n, "accuracy": acc, "false_pass": false_pass, "spearman": rho, "moves": per_move, "errors": errors}
+    return {"n": n, "accuracy": acc, "false_pass": false_pass, "spearman": rho, "moves": per_move,
+            "red_lines": per_red_line, "errors": errors}
 
 
 def throughput(rows: List[Dict], score_fn: Callable[[Dict], Dict], rounds: int = 5) -> float:
@@ -117,6 +125,9 @@ def main(argv=None) -> int:
         label = f"F1 {m} (n={a['support']})"
         print(f"{label:<28}{a['f1']:>12.3f}{b['f1']:>18.3f}{'≥ 0.90':>10}")
         print(f"{'   precision / recall':<28}{a['precision']:>6.2f}/{a['recall']:<5.2f}{b['precision']:>12.2f}/{b['recall']:<5.2f}")
+    reds = results["scorer"]["red_lines"]
+    print("red lines, scorer precision/recall (n): " + "; ".join(
+        f"{k} {v['precision']:.2f}/{v['recall']:.2f} ({v['support']})" for k, v in reds.items()))
     print(f"{'replies/second (1 core)':<28}{rates['scorer']:>12.0f}{rates['keyword baseline']:>18.0f}{'≥ 200':>10}")
     s = results["scorer"]
     met = (s["accuracy"] >= TARGETS["accuracy"] and s["false_pass"] <= TARGETS["false_pass"]
