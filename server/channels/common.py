@@ -65,6 +65,23 @@ class Permanent(Exception):
     """An outbound failure that trying again will not fix."""
 
 
+def raise_for_result(code: Any, failure: str, *, tokens: "TokenCache", token: str,
+                     token_rejected: Iterable[Any], retryable: Iterable[Any]) -> None:
+    """Turn a platform API's result code into the retry decision every sender shares.
+
+    0 is success; a rejected token is dropped from the cache and retried at once; a
+    transient code is retried with backoff; anything else is permanent.
+    """
+    if code == 0:
+        return
+    if code in token_rejected:
+        tokens.invalidate(token)
+        raise Retryable(failure, immediate=True)
+    if code in retryable:
+        raise Retryable(failure)
+    raise Permanent(failure)
+
+
 def refuse(channel: str, request: Request, reason: Any) -> response.HTTPResponse:
     logger.warning("%s: refused callback from %s %s: %s", channel, request.ip, request.path, reason)
     return response.text("unauthorized", status=401)

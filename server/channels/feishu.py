@@ -34,6 +34,7 @@ from server.channels.common import (
     TokenCache,
     check_fresh,
     paginate,
+    raise_for_result,
     rasa_message_id,
     refuse,
     same,
@@ -99,15 +100,8 @@ class FeishuApi:
             "POST", f"{self.api_base}/open-apis/im/v1/messages", params={"receive_id_type": receive_id_type},
             body=payload, headers={"Authorization": f"Bearer {token}"})
         code = data.get("code")
-        if code == 0:
-            return
-        failure = f"im/v1/messages: HTTP {status}, code {code} {data.get('msg', '')}"
-        if code in TOKEN_REJECTED:
-            self.tokens.invalidate(token)
-            raise Retryable(failure, immediate=True)
-        if code in RETRYABLE:
-            raise Retryable(failure)
-        raise Permanent(failure)
+        raise_for_result(code, f"im/v1/messages: HTTP {status}, code {code} {data.get('msg', '')}",
+                         tokens=self.tokens, token=token, token_rejected=TOKEN_REJECTED, retryable=RETRYABLE)
 
 
 class FeishuSender(Sender):

@@ -35,6 +35,7 @@ from server.channels.common import (
     markdown_line,
     markdown_text,
     paginate,
+    raise_for_result,
     rasa_message_id,
     refuse,
     same,
@@ -121,15 +122,8 @@ class WeComApi:
             "POST", f"{self.api_base}/cgi-bin/message/send", params={"access_token": token},
             body={**payload, "agentid": self.agent_id})
         errcode = data.get("errcode")
-        if errcode == 0:
-            return
-        failure = f"message/send: HTTP {status}, errcode {errcode} {data.get('errmsg', '')}"
-        if errcode in TOKEN_REJECTED:
-            self.tokens.invalidate(token)
-            raise Retryable(failure, immediate=True)
-        if errcode in RETRYABLE:
-            raise Retryable(failure)
-        raise Permanent(failure)
+        raise_for_result(errcode, f"message/send: HTTP {status}, errcode {errcode} {data.get('errmsg', '')}",
+                         tokens=self.tokens, token=token, token_rejected=TOKEN_REJECTED, retryable=RETRYABLE)
 
 
 class WeComSender(Sender):
