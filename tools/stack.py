@@ -63,7 +63,9 @@ class Stack:
         """endpoints.yml for this stack: its action server, with its token, and its stores."""
         tracker_db = self.var / ("rasa_tracker.db" if self.ports.rasa == 5005 else f"rasa_tracker.{self.ports.rasa}.db")
         config: Dict[str, Any] = {
-            "action_endpoint": {"url": f"http://127.0.0.1:{self.ports.actions}/webhook", "token": self.action_token},
+            # Our actions never read the domain: don't serialise it into every action call.
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.ports.actions}/webhook", "token": self.action_token,
+                                "enable_selective_domain": True},
             "tracker_store": self.tracker_store or {
                 "type": "server.tracker_store.CheckedSQLTrackerStore", "dialect": "sqlite", "db": str(tracker_db)},
         }
