@@ -65,7 +65,9 @@ OUTCOME_LABELS = {"withdrawn": "守住底线", "consequence": "松口", "abandon
 ACTION_LABELS = {
     "view": "查看", "override": "改分", "comment": "评语", "export": "导出", "confirm": "确认评分",
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出", "delete": "删除", "anonymise": "匿名化",
+    "issue_link": "发练习链接",
 }
+LINK_HOURS = (24, 72, 168)
 _KEY = re.compile(r"^[a-z_]{1,32}$")
 
 
@@ -539,6 +541,24 @@ def _audit_page(s, ident: Identity, page_no: Any, actor: str) -> queries.Page:
     return result
 
 
+def _issue_link(s, ident: Identity, form: Dict[str, str]) -> Dict[str, Any]:
+    """A practice link (an invite token) for a named officer or a fresh pseudonym; audited."""
+    import secrets as _secrets
+
+    from server import identity as chat_identity
+
+    officer_id = form["officer_id"].strip()[:64]
+    name = form["name"].strip()[:100] or None
+    unit = form["unit"].strip()[:100] or None
+    hours = int(form["hours"]) if form["hours"].isdigit() and int(form["hours"]) in LINK_HOURS else 72
+    pseudonymous = not officer_id
+    officer_id = officer_id or f"anon-{_secrets.token_hex(4)}"
+    officer = chat_identity.Officer(officer_id, name or officer_id, unit, pseudonymous)
+    token = chat_identity.issue(officer, ttl=hours * 3600, audience=chat_identity.INVITE_AUDIENCE)
+    repo.audit(s, ident.actor, "issue_link", f"officer:{officer_id}", {"hours": hours, "pseudonymous": pseudonymous})
+    return {"token": token, "officer": officer, "hours": hours}
+
+
 def dashboard_context(data: Dict[str, Any], titles: Dict[str, str]) -> Dict[str, Any]:
     """Chart geometry for the dashboard template."""
     by_scenario = bar_rows(
@@ -651,6 +671,21 @@ def blueprint() -> Blueprint:
         args = {"actor": actor} if actor else {}
         return render(request, "console/audit.html", ident, result=result, actor=actor,
                       pages=page_links("/console/audit", args, result))
+
+    @bp.get("/links")
+    @requires("coordinator")
+    async def links_form(request: Request, ident: Identity) -> HTTPResponse:
+        return render(request, "console/links.html", ident, issued=None, hours_options=LINK_HOURS)
+
+    @bp.post("/links")
+    @requires("coordinator")
+    async def issue_link(request: Request, ident: Identity) -> HTTPResponse:
+        if not check_csrf(request, ident):
+            return refuse(request, 403, "表单已过期或来源不明，请刷新页面后重试。")
+        form = {k: request.form.get(k, "") for k in ("officer_id", "name", "unit", "hours")}
+        issued = await in_db(_issue_link, ident, form)
+        url = f"{request.scheme}://{request.host}/?invite={issued['token']}"
+        return render(request, "console/links.html", ident, issued=dict(issued, url=url), hours_options=LINK_HOURS)
 
     @bp.get("/export/sessions.csv")
     @requires("coordinator")

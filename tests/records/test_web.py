@@ -246,3 +246,29 @@ def test_signing_out_ends_the_session(site):
     token = c.csrf("/console/sessions")
     assert c.post("/console/logout", {"csrf_token": token}).status == 302
     assert c.get("/console/sessions").status == 302
+
+
+def test_a_coordinator_issues_a_practice_link_that_signs_the_officer_in(site):
+    import urllib.parse
+
+    from server import identity as chat_identity
+
+    c = signed_in(site, "coordinator")
+    assert c.post("/console/links", {"officer_id": "0451", "name": "张警官", "hours": "24"}).status == 403  # no CSRF
+    token = c.csrf("/console/links")
+    r = c.post("/console/links", {"officer_id": "0451", "name": "张警官", "unit": "交警一中队", "hours": "24",
+                                  "csrf_token": token})
+    assert r.status == 200
+    url = re.search(r'<textarea[^>]*id="link-url">([^<]+)</textarea>', r.body).group(1)
+    invite = urllib.parse.parse_qs(urllib.parse.urlparse(url.replace("&amp;", "&")).query)["invite"][0]
+    key = SECRET.encode()  # the web app under test signs with the fixture's secret
+    assert chat_identity.verify(invite, audience=chat_identity.INVITE_AUDIENCE, key=key) == chat_identity.Officer(
+        "0451", "张警官", "交警一中队")
+    assert _audit(site, action="issue_link", target="officer:0451")
+    anon = c.post("/console/links", {"officer_id": "", "name": "", "unit": "", "hours": "72",
+                                     "csrf_token": c.csrf("/console/links")})
+    url = re.search(r'id="link-url">([^<]+)<', anon.body).group(1)
+    officer = chat_identity.verify(urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["invite"][0],
+                                   audience=chat_identity.INVITE_AUDIENCE, key=key)
+    assert officer.pseudonymous and officer.id.startswith("anon-")
+    assert signed_in(site, "a").get("/console/links").status in (302, 403)  # officers cannot issue links
