@@ -38,6 +38,7 @@ from actions.records import xapi
 from actions.records.models import Coordinator, Officer
 from actions.records.uow import UnitOfWork
 from actions.scoring.lexicon import load_guideline
+from actions.trainer.scenarios import KIND_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ CSP = "; ".join([
 
 STAGE_LABELS = {"request": "请托", "relationship": "打感情牌", "offer": "利益诱惑", "pressure": "施压纠缠"}
 MODE_LABELS = {"practice": "练习", "assessment": "考核"}
-KIND_LABELS = {"favour": "熟人说情", "gift": "利益诱惑"}
 OUTCOME_LABELS = {"withdrawn": "守住底线", "consequence": "松口", "abandoned": "中途结束", None: "进行中"}
 ACTION_LABELS = {
     "view": "查看", "override": "改分", "comment": "评语", "export": "导出", "confirm": "确认评分",

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from tools.stack import DEFAULT_MODEL, ROOT, Ports, Stack, free_ports  # noqa: F401 - re-exported for tests
+from tools.stack import DEFAULT_MODEL, ROOT, Ports, Stack, free_ports
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
