@@ -79,12 +79,11 @@ class Stack:
         return path
 
     def commands(self) -> Dict[str, List[str]]:
-        rasa = str(VENV_BIN / "rasa")
         web_origin = [f"http://127.0.0.1:{self.ports.web}", f"http://localhost:{self.ports.web}"]
         return {
             "actions": [sys.executable, "-m", "server.action_server", "--port", str(self.ports.actions)],
             "rasa": [
-                rasa, "run", "--model", str(self.model), "--endpoints", str(self.endpoints_file()),
+                sys.executable, "-m", "server.rasa_server", "run", "--model", str(self.model), "--endpoints", str(self.endpoints_file()),
                 "--credentials", str(self.credentials), "--port", str(self.ports.rasa),
                 "--interface", "127.0.0.1", "--cors", *web_origin,
             ],
