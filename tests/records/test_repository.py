@@ -140,3 +140,58 @@ def test_the_service_still_writes_through_the_repository(records_url):
     with UnitOfWork() as s:
         (turn,) = repo.turns_of(s, sid)
         assert turn.reply == FIRM and turn.evidence and s.get(TrainingSession, sid).ended_at is None
+
+
+def test_concurrent_writers_all_land_once(records_url):
+    """Eight threads writing at once, as the action server's worker pool does: no error, nothing lost."""
+    import threading
+
+    result = {"score": 70, "band": 3, "passed": True, "moves": {"refusal": True}, "evidence": {}, "red_lines": [],
+              "feedback": "f", "model_answer": "m", "confidence": 0.9}
+    with UnitOfWork() as s:  # one session per thread: Rasa's lock store serialises turns within a conversation
+        sids = [_start(s, officer=f"o-{n}", conv=f"c-{n}").id for n in range(8)]
+    errors = []
+
+    def write(sid: str) -> None:
+        try:
+            for i in range(10):
+                with UnitOfWork() as s:
+                    repo.add_turn(s, session_id=sid, message_id=f"m-{i}", stage="request", counterpart="…",
+                                  reply=f"回复 {i}", result=result, stance="firm")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(sid,)) for sid in sids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with UnitOfWork() as s:
+        counts = [s.execute(select(func.count(Turn.id)).where(Turn.session_id == sid)).scalar_one() for sid in sids]
+    assert counts == [10] * 8
+
+
+def test_a_unit_of_work_may_end_on_another_thread(records_url):
+    """The console's streamed exports enter on one worker thread and leave on another."""
+    import threading
+
+    uow = UnitOfWork()
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("s", uow.__enter__()))
+    t.start(), t.join()
+    _start(box["s"], officer="o-t", conv="c-t")
+    t = threading.Thread(target=uow.__exit__, args=(None, None, None))
+    t.start(), t.join()
+    with UnitOfWork() as s:  # the lock was released: this does not wait
+        assert s.get(Officer, "o-t") is not None
+
+
+def test_only_sqlite_gets_the_in_process_writer_lock(records_url):
+    from actions.records.db import engine_for, writer_lock
+
+    lock = writer_lock(engine_for(records_url))
+    if records_url.startswith("sqlite"):
+        assert lock is not None and lock is writer_lock(engine_for(records_url))
+    else:
+        assert lock is None
