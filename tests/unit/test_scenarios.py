@@ -113,6 +113,19 @@ def test_new_scenario_file_is_picked_up_without_restart(tmp_path):
     assert len(lib) == 2 and lib.get("favour_extra").title == "新加的练习场景"
 
 
+def test_a_scenario_edited_in_place_is_picked_up_within_a_second(tmp_path, monkeypatch):
+    import os
+
+    from actions.trainer import scenarios
+
+    path = _copy(tmp_path)
+    assert library(tmp_path).get("favour_red_light").title == "老同学的儿子闯红灯"
+    _edit(path, lambda d: d.update(title="改过的标题"))
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))  # a coarse filesystem clock must not hide it
+    monkeypatch.setattr(scenarios, "RECHECK_SECONDS", 0.0)  # "a second later"
+    assert library(tmp_path).get("favour_red_light").title == "改过的标题"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("1", "favour_red_light"), ("第1个", "favour_red_light"), ("老同学的儿子闯红灯", "favour_red_light"),
     ("闯红灯那个", "favour_red_light"),
