@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from server import identity
+from server import admission, identity
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,11 @@ async def handle(
     channel: str,
     message_id: Optional[str] = None,
 ) -> None:
-    await on_new_message(
-        UserMessage(neutralise(text), output, officer.conversation_id, input_channel=channel,
-                    metadata=officer.metadata(channel), message_id=message_id)
-    )
+    async with admission.gate().turn():
+        await on_new_message(
+            UserMessage(neutralise(text), output, officer.conversation_id, input_channel=channel,
+                        metadata=officer.metadata(channel), message_id=message_id)
+        )
 
 
 class TrainerRestInput(InputChannel):

@@ -29,6 +29,7 @@ from sanic import response
 from sanic.request import Request
 
 # The web channels' rules for what reaches Rasa apply to every channel.
+from server import admission
 from server.web_channels import MAX_MESSAGE_CHARS, SERVICE_NOTICE, TOO_LONG, neutralise
 
 logger = logging.getLogger(__name__)
@@ -705,7 +706,8 @@ class EnterpriseInput(InputChannel):
             message = UserMessage(neutralise(text), collector, sender_id, input_channel=self.name(), message_id=message_id,
                                   metadata=officer.metadata(self.platform))
             try:
-                await on_new_message(message)
+                async with admission.gate().turn():
+                    await on_new_message(message)
             except Exception:  # noqa: BLE001 - the officer gets an answer whatever broke
                 logger.exception("%s: handling message %s from %s failed", self.platform, message_id, sender_id)
             # Nothing said means the action server or the records failed: the message is in the
