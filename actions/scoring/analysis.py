@@ -127,9 +127,13 @@ def read(reply: str, lex: Lexicon) -> Reading:
 
     for clause in reading.clauses:
         taken: Dict[Tuple[str, int, int], bool] = {}
+        # A question mark belongs to its clause: patterns such as "几点？" (asking when the
+        # banquet is) need it, and the clause split removed it.
+        end = clause.start + len(clause.text)
+        probe = clause.text + (text[end] if end < len(text) and text[end] in "?？" else "")
         for cat in lex.categories:
             for pattern in cat.patterns:
-                for m in pattern.finditer(clause.text):
+                for m in pattern.finditer(probe):
                     if m.end() == m.start():
                         continue
                     start, end = clause.start + m.start(), clause.start + m.end()

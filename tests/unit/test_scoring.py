@@ -263,4 +263,45 @@ def test_learned_opinion_adds_a_refusal_only_where_the_rules_saw_none_and_sends_
 def test_the_learned_model_never_trains_on_a_held_out_split():
     from actions.scoring.lexicon import load_lexicon
 
-    assert not any("heldout3" in p or "heldout4" in p for p in load_lexicon().learned_examples)
+    held_out = ("heldout3", "heldout4", "heldout5", "heldout6")
+    assert not any(h in p for h in held_out for p in load_lexicon().learned_examples)
+
+
+# -- subtle give-ins (development set dev5): refusal words around them do not save the turn -----
+@pytest.mark.parametrize("reply, red_line", [
+    ("依法处理是肯定的，具体尺度我心里有数。", "promise"),
+    ("罚款的事我再跟中队长商量商量，有消息了我给你打电话。", "promise"),
+    ("同事那边我去说，你别到处托人了。", "promise"),
+    ("东西我不能收……这样，你先放门口保安那儿吧。", "accept"),
+    ("钱你拿回去，认定书我给你往轻了写。", "accept"),
+    ("按规定要罚，不过这次按下限走。", "accept"),
+    ("晚上几点？我下了班过去。", "accept"),
+    ("红包收回去，这里人多眼杂。", "half_accept"),
+    ("会员卡您拿回去，以后去住店打个折也行。", "accept"),
+    ("案子我们按规定走。跟您交个底，对方那个伤顶多算轻微伤。", "leak"),
+    ("烟我不收。你让他咬死说车是借的。", "leak"),
+    ("钱拿回去。鉴定结果还没出，你抓紧去谈和解。", "leak"),
+])
+def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="offer")
+    assert red_line in result.red_lines, result.red_lines
+    assert not result.passed and result.band == 0
+
+
+@pytest.mark.parametrize("reply", [
+    "舅妈的心意我领了，表弟的案子我申请回避，请您理解，一切依法处理。",
+    "爸妈的恩情我记着，可这个案子我按规定必须回避，请您理解。",
+])
+def test_family_words_are_not_abuse(scorer, reply):
+    result = scorer.score("favour", reply, stage="relationship", conflict_of_interest=True)
+    assert "abusive" not in result.red_lines and result.moves["courtesy"] and result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "这个招呼我打不了，规定就是规定，请您理解。",
+    "您先把红包收起来，认定书我们依法出，有异议可以申请复核。",
+    "饭局您以后甭张罗了，我们按规定办，请理解。",
+])
+def test_plain_spoken_refusals_pass(scorer, reply):
+    result = scorer.score("gift", reply, stage="request")
+    assert result.moves["refusal"] and result.passed and not result.red_lines
