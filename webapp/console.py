@@ -292,8 +292,12 @@ def _labels() -> Dict[str, Dict[str, str]]:
     return {"moves": {m: guide.move_label(m) for m in guide.moves}, "red_lines": dict(guide.red_lines)}
 
 
+# Evidence the scorer records beside moves and red lines (actions/scoring/scorer.py).
+DOUBT_LABELS = {"learned_give_in": "疑似松口（模型判断，待复核）"}
+
+
 def move_label(key: str) -> str:
-    return _labels()["moves"].get(key) or _labels()["red_lines"].get(key) or key
+    return _labels()["moves"].get(key) or _labels()["red_lines"].get(key) or DOUBT_LABELS.get(key) or key
 
 
 def scenario_titles() -> Dict[str, str]:
@@ -328,7 +332,7 @@ def highlight(reply: str, evidence: Optional[Dict[str, Sequence[str]]]) -> Tuple
             while at >= 0:
                 marks.append((at, at + len(span), key))
                 at = reply.find(span, at + len(span))
-    red = set(_labels()["red_lines"])
+    red = set(_labels()["red_lines"]) | set(DOUBT_LABELS)
     # Earliest first; at the same start the longer span, and a red line before a move.
     marks.sort(key=lambda m: (m[0], -(m[1] - m[0]), m[2] not in red))
     out: List[Markup] = []

@@ -1,4 +1,4 @@
-"""A learned second opinion on the officer's stance, trained on the graded replies.
+"""Learned second opinions on the officer's stance, trained on the graded replies.
 
 The rules (rubric/lexicon.yml) recognise refusals by their wording; officers find new
 wordings faster than anyone writes rules. This model reads the whole reply: a logistic
@@ -11,6 +11,14 @@ The scorer uses it in one direction only (scorer.py): when the rules find no ref
 and nothing that gives in, a confident "refuses" (≥ ``learned.threshold``) adds the
 refusal, flagged ``learned_refusal`` and sent to human review. It never passes a reply
 by itself: a pass still needs a ground the rules found, and it never overrules a red line.
+
+A second model of the same form predicts whether the reply gives in (any of the red lines
+accept, half-accept, promise, defer, leak). It can only make a verdict stricter: when the
+rules would pass a reply and this model reads it as giving in (≥ ``learned.give_in_threshold``),
+the reply is graded band 1 (ambiguous: it may leave the door open), flagged
+``learned_give_in`` with the clause that reads most like giving in, and sent to review.
+Officers find new ways to give in faster than rules are written; a give-in that passes
+teaches the wrong lesson, so here a rare false alarm (a person reviews it) is the cheaper error.
 """
 from __future__ import annotations
 
@@ -18,7 +26,7 @@ import functools
 import json
 import threading
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from actions.trainer.textnorm import normalize
 
@@ -26,7 +34,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 _lock = threading.Lock()
 
 
-class RefusalModel:
+GIVE_IN = frozenset({"accept", "half_accept", "promise", "defer", "leak"})
+
+
+class TextModel:
+    """Logistic regression over character 1–3-grams of the normalised text."""
+
     def __init__(self, texts: Sequence[str], labels: Sequence[int]):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -36,12 +49,14 @@ class RefusalModel:
         self.model = LogisticRegression(C=4.0, solver="liblinear", class_weight="balanced", random_state=0)
         self.model.fit(features, list(labels))
 
-    def p_refusal(self, text: str) -> float:
+    def p(self, text: str) -> float:
         features = self.vectorizer.transform([normalize(text)])
         return float(self.model.predict_proba(features)[0][1])
 
+    p_refusal = p  # the refusal model's name for it
 
-def load_examples(paths: Sequence[str]) -> Tuple[List[str], List[int]]:
+
+def load_examples(paths: Sequence[str], label: Callable[[dict], bool]) -> Tuple[List[str], List[int]]:
     texts, labels = [], []
     for rel in paths:
         path = REPO_ROOT / rel
@@ -49,14 +64,29 @@ def load_examples(paths: Sequence[str]) -> Tuple[List[str], List[int]]:
             if line.strip():
                 row = json.loads(line)
                 texts.append(row["reply"])
-                labels.append(1 if row["moves"]["refusal"] else 0)
+                labels.append(1 if label(row) else 0)
     return texts, labels
 
 
+def _refuses(row: dict) -> bool:
+    return bool(row["moves"]["refusal"])
+
+
+def _gives_in(row: dict) -> bool:
+    return bool(GIVE_IN & set(row["red_lines"]))
+
+
 @functools.lru_cache(maxsize=2)
-def refusal_model(paths: Tuple[str, ...]) -> Optional[RefusalModel]:
+def refusal_model(paths: Tuple[str, ...]) -> Optional[TextModel]:
     if not paths:
         return None
     with _lock:
-        texts, labels = load_examples(paths)
-        return RefusalModel(texts, labels)
+        return TextModel(*load_examples(paths, _refuses))
+
+
+@functools.lru_cache(maxsize=2)
+def give_in_model(paths: Tuple[str, ...]) -> Optional[TextModel]:
+    if not paths:
+        return None
+    with _lock:
+        return TextModel(*load_examples(paths, _gives_in))

@@ -39,6 +39,7 @@ class Lexicon:
     categories: Tuple[Category, ...]
     learned_examples: Tuple[str, ...] = ()
     learned_threshold: float = 1.1  # above 1: the learned opinion is off
+    give_in_threshold: float = 1.1  # above 1: the learned give-in check is off
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
         categories=tuple(categories),
         learned_examples=tuple((raw.get("learned") or {}).get("examples", [])),
         learned_threshold=float((raw.get("learned") or {}).get("threshold", 1.1)),
+        give_in_threshold=float((raw.get("learned") or {}).get("give_in_threshold", 1.1)),
     )
 
 

@@ -15,6 +15,8 @@ The verdict is built by explainable rules over the evidence that
 6. **Refusal + a ground** (law, warning, formal channel, record/report, recusal), civil:
    band 3 (60–79); with legal basis, courtesy and one of the stage's expected moves:
    band 4 (80–100).
+7. **A pass the learned give-in model doubts** (learned.py) is band 1 instead, with the
+   clause that reads most like giving in as evidence, and goes to human review.
 
 Passed means band ≥ 3. Within a band the score grows with the moves shown.
 """
@@ -25,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 from actions.scoring.analysis import Evidence, Reading, clause_has_any, clause_index, read
-from actions.scoring.learned import refusal_model
+from actions.scoring.learned import give_in_model, refusal_model
 from actions.scoring.lexicon import (
     GAVE_IN_RED_LINES,
     MOVES,
@@ -117,6 +119,13 @@ class Scorer:
 
         expected = self.guide.expected_moves(kind, stage, conflict_of_interest)
         band, score = self._band_and_score(moves, red, flags, expected)
+        if band >= 3:
+            suspect = self._reads_as_giving_in(reading)
+            if suspect is not None:
+                # The rules would pass it, but it reads like giving in: ambiguous (band 1), reviewed.
+                flags.append("learned_give_in")
+                evidence.setdefault("learned_give_in", []).append(suspect)
+                band, score = 1, min(39, 20 + 3 * sum(moves.values()))
         missing = [m for m in ("refusal", "legal_basis", "courtesy") if not moves[m]]
         if not any(moves[m] for m in expected):
             missing += expected
@@ -193,6 +202,16 @@ class Scorer:
                 evidence["refusal"] = [Evidence("refusal", reading.text, 0, len(reading.text))]
                 flags.append("learned_refusal")
         return {k: v for k, v in evidence.items() if v}
+
+    def _reads_as_giving_in(self, reading: Reading) -> Optional[Evidence]:
+        """The clause that makes the learned give-in model doubt a passing reply, or None."""
+        model = give_in_model(self.lex.learned_examples)
+        if model is None or not reading.text or model.p(reading.text) < self.lex.give_in_threshold:
+            return None
+        clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
+        if clause is None:
+            return Evidence("learned_give_in", reading.text, 0, len(reading.text))
+        return Evidence("learned_give_in", clause.text, clause.start, clause.start + len(clause.text))
 
     @staticmethod
     def _rhetorical(reading: Reading, e: Evidence) -> bool:
@@ -325,6 +344,8 @@ class Scorer:
         if "keyword_list" in flags:
             return "只罗列了关键词，没有形成回应。请用完整的话明确拒绝并说明依据。"
         if band == 1:
+            if "learned_give_in" in flags:
+                return "这句话可能让对方以为还有余地，已请教官复核。拒绝要明确，不留口子。"
             if "hedged" in flags:
                 return "“原则上不行”又留了口子，等于没有拒绝。请明确拒绝，不留余地。"
             if "abusive" in red:
@@ -347,8 +368,8 @@ class Scorer:
             conf -= 0.4  # refuses and gives in in one breath: read it again
         if "hedged" in flags or "conditional" in flags:
             conf -= 0.2
-        if "learned_refusal" in flags:
-            conf -= 0.4  # no rule saw the refusal: a person should confirm it
+        if "learned_refusal" in flags or "learned_give_in" in flags:
+            conf -= 0.4  # the learned model, not a rule, decided: a person should confirm it
         if not evidence:
             conf -= 0.3  # nothing recognised at all
         if any(e.negated for v in evidence.values() for e in v):

@@ -305,3 +305,31 @@ def test_family_words_are_not_abuse(scorer, reply):
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
     assert result.moves["refusal"] and result.passed and not result.red_lines
+
+
+def test_learned_give_in_check_only_makes_a_pass_stricter_and_sends_it_to_review():
+    import dataclasses
+
+    from actions.scoring.lexicon import load_lexicon
+
+    reply = "红包您拿回去，按规定不能收。孩子的事您别太担心，问题不大。"
+    default = Scorer().score("gift", reply, stage="offer")
+    assert default.passed and "learned_give_in" not in default.flags  # the model is unsure (p≈0.25 < 0.6)
+    wary = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=0.2))
+    doubted = wary.score("gift", reply, stage="offer")
+    assert "learned_give_in" in doubted.flags and doubted.band == 1 and not doubted.passed
+    assert doubted.evidence["learned_give_in"][0] in reply  # a clause of the reply, quoted
+    assert doubted.needs_review and "复核" in doubted.feedback
+    assert doubted.moves == default.moves and doubted.red_lines == default.red_lines == []
+    refused_badly = wary.score("gift", "不行。", stage="offer")  # a fail stays the fail it was
+    assert refused_badly.band == 2 and "learned_give_in" not in refused_badly.flags
+    off = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=1.1))
+    assert off.score("gift", reply, stage="offer").passed
+
+
+def test_the_guideline_model_answers_are_not_doubted():
+    scorer = Scorer()
+    for kind in ("favour", "gift"):
+        for stage in ("request", "relationship", "offer", "pressure"):
+            answer = scorer.guide.model_answer(kind, stage, False)
+            assert "learned_give_in" not in scorer.score(kind, answer, stage=stage).flags
