@@ -12,10 +12,10 @@ import threading
 from pathlib import Path
 from typing import Dict, Optional
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{REPO_ROOT / 'var' / 'trainer.db'}"
@@ -37,11 +37,13 @@ def make_engine(url: Optional[str] = None) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # A pool (SQLAlchemy 1.4 defaults to none for SQLite files): opening a connection and
         # setting the pragmas on every unit of work cost ~10 % of the action server's time.
+        if not path or path == ":memory:":  # one connection, or each would see its own empty database
+            return create_engine(url, future=True, poolclass=StaticPool, connect_args={"check_same_thread": False})
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=10,
                                connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(dbapi_conn, record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -49,9 +51,26 @@ def make_engine(url: Optional[str] = None) -> Engine:
             # last commits. Production runs on PostgreSQL (README, "Beyond one machine").
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            record.info["inode"] = _inode(path)
+
+        @event.listens_for(engine, "checkout")
+        def _same_file(_dbapi_conn, record, _proxy):
+            # A pooled connection keeps the file it opened. If the database file was moved,
+            # deleted or replaced (a restore), writing on would put records where nobody looks:
+            # drop the connection; the pool opens the path afresh, and a missing database then
+            # fails loudly (the officer is told, the turn is scored later).
+            if record.info.get("inode") != _inode(path):
+                raise exc.DisconnectionError("the SQLite database file changed under the connection")
 
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _inode(path: str) -> Optional[int]:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 _SQLITE_WRITERS: Dict[str, threading.Lock] = {}

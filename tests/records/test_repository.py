@@ -195,3 +195,36 @@ def test_only_sqlite_gets_the_in_process_writer_lock(records_url):
         assert lock is not None and lock is writer_lock(engine_for(records_url))
     else:
         assert lock is None
+
+
+def test_a_database_file_replaced_under_the_pool_is_not_written_blind(tmp_path):
+    """A pooled SQLite connection must not keep writing into a file that was moved away."""
+    import pytest as _pytest
+    from sqlalchemy.exc import OperationalError
+
+    from actions.records import db
+    from actions.records.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'live' / 'records.db'}"
+    upgrade(url)
+    factory = db.session_factory(url)
+    try:
+        with UnitOfWork(factory) as s:
+            _start(s, officer="o-before", conv="c-before")
+        (tmp_path / "live").rename(tmp_path / "away")  # the pool still holds a connection to it
+        (tmp_path / "live").mkdir()
+        with _pytest.raises(OperationalError):  # a fresh, empty file at the path: no tables, a loud failure
+            with UnitOfWork(factory) as s:
+                _start(s, officer="o-after", conv="c-after")
+    finally:
+        db.engine_for(url).dispose()
+
+
+def test_an_in_memory_database_is_one_database():
+    from actions.records import db
+
+    engine = db.make_engine("sqlite:///:memory:")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 0
