@@ -10,6 +10,8 @@ action): the bare turn, measured under the same load in the same run.
 Prints per level: turns, throughput, p50/p95/p99 of the scenario turn and of the
 bare turn, the p95 ratio, errors, whether every scored reply was stored exactly
 once, and the stack's peak memory (resident set of both servers and their children).
+Last, it restarts the Rasa server with the turn gate off (server/admission.py) and plays
+50 officers again, so the gate's effect is measured side by side in the same run.
 """
 from __future__ import annotations
 
@@ -137,6 +139,8 @@ async def run_level(stack: Stack, n: int, tag: str) -> Dict[str, object]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--levels", default="1,10,50,200", help="comma-separated numbers of simultaneous officers")
+    parser.add_argument("--no-gate-comparison", action="store_true",
+                        help="skip the last run: 50 officers again with the turn gate off (server/admission.py)")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not DEFAULT_MODEL.is_file():
@@ -163,6 +167,19 @@ def main(argv=None) -> int:
             result["peak_mb"] = watch.stop() / 1024
             rows.append(result)
             print(f"  {n} officers done in {result['seconds']:.1f} s", flush=True)
+        if not args.no_gate_comparison:
+            # Same stack, same database, Rasa restarted with every turn admitted at once.
+            stack.env["TRAINER_TURNS_IN_FLIGHT"] = "0"
+            stack.restart("rasa", timeout=300)
+            pids = [p.pid for p in stack.procs.values()]
+            asyncio.run(run_level(stack, 1, "warmup-nogate"))
+            watch = MemoryWatch(pids)
+            watch.start()
+            result = asyncio.run(run_level(stack, 50, "L50-nogate"))
+            result["peak_mb"] = watch.stop() / 1024
+            result["label"] = "50 ungated"
+            rows.append(result)
+            print(f"  50 officers, gate off, done in {result['seconds']:.1f} s", flush=True)
     finally:
         stack.stop()
 
@@ -174,16 +191,21 @@ def main(argv=None) -> int:
     for r in rows:
         sc, ba = r["scenario"], r["bare"]
         ratio = pct(sc, 95) / pct(ba, 95)
-        print(f"{r['officers']:>8} {r['turns']:>6} {r['throughput']:>8.1f} | "
+        print(f"{r.get('label', r['officers']):>8} {r['turns']:>6} {r['throughput']:>8.1f} | "
               f"{pct(sc, 50):>7.0f}/{pct(sc, 95):>7.0f}/{pct(sc, 99):>7.0f}  | "
               f"{pct(ba, 50):>6.0f}/{pct(ba, 95):>6.0f}/{pct(ba, 99):>6.0f}  | {ratio:>9.2f} | {len(r['errors']):>6} | "
               f"{r['stored']:>5}/{r['sent']:<5} {r['duplicates']:>4} | {r['peak_mb']:>7.0f}")
     lost = [r for r in rows if r["stored"] != r["sent"] or r["duplicates"]]
-    fifty = next((r for r in rows if r["officers"] == 50), None)
+    fifty = next((r for r in rows if r["officers"] == 50 and "label" not in r), None)
+    ungated = next((r for r in rows if r.get("label")), None)
     print("\nevery sent reply stored exactly once:", "yes" if not lost else "NO")
     if fifty:
         ratio = pct(fifty["scenario"], 95) / pct(fifty["bare"], 95)
         print(f"p95 at 50 officers: {ratio:.2f}× the bare turn (target ≤ 1.3×)")
+    if fifty and ungated:
+        print(f"  gate off, same run: {pct(ungated['scenario'], 95) / pct(ungated['bare'], 95):.2f}× "
+              f"(scored p95 {pct(ungated['scenario'], 95):.0f} ms gated {pct(fifty['scenario'], 95):.0f} ms; "
+              f"bare p95 {pct(ungated['bare'], 95):.0f} ms gated {pct(fifty['bare'], 95):.0f} ms)")
     print(f"peak memory: {max(r['peak_mb'] for r in rows):.0f} MB (target < 2048 MB)")
     for r in rows:
         for e in r["errors"][:5]:
