@@ -44,7 +44,7 @@ STAGES = ("request", "relationship", "offer", "pressure")
 PASS_SCORE = 60
 _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
-_THIRD_PARTY = ("有人", "别人", "谁", "人家")
+_THIRD_PARTY = ("有人", "别人", "谁", "人家", "他们", "那些", "前任", "前几任")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
 
@@ -290,7 +290,7 @@ class Scorer:
         are terse replies.
         """
         text = reading.text
-        if not evidence or _PRONOUN.search(text) or any(p in text for p in "!?！？"):
+        if not evidence or _PRONOUN.search(text) or any(p in text for p in "?？"):
             return False
         covered = [False] * len(text)
         for name, spans in evidence.items():
@@ -302,13 +302,13 @@ class Scorer:
         if any(not covered[e.start] for e in evidence.get("courtesy", [])):
             return False  # a courteous word of its own ("谢谢") speaks to someone
         fragments, start = [], 0
-        for m in re.finditer(r"[\s、/|；;。，,.]+|$", text):
+        for m in re.finditer(r"[\s、/|；;。，,.!！]+|$", text):
             if m.start() > start:
                 fragments.append((start, m.start()))
             start = m.end()
         if len(fragments) < 3:
             return False
-        punctuated = any(p in text for p in "。，,.")
+        punctuated = any(p in text for p in "。，,.!！")
         if punctuated and any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别"):
             return False  # "手机不能收，按规矩办": terse sentences that say no
         for a, b in fragments:

@@ -133,6 +133,12 @@ def test_one_word_answers(scorer, reply, red, band):
     assert result.red_lines == red and result.band == band and not result.passed
 
 
+def test_keywords_shouted_are_still_a_list(scorer):
+    result = scorer.score("favour", "依法处理！纪检监察！回避！")
+    assert "keyword_list" in result.flags and result.band == 1 and not any(result.moves.values())
+    assert scorer.score("gift", "不行！拿回去！").moves["refusal"]  # terse sentences that say no
+
+
 def test_keyword_list_is_not_a_reply(scorer):
     result = scorer.score("favour", "依法处理 正规渠道 纪检监察 回避")
     assert "keyword_list" in result.flags and not any(result.moves.values())
@@ -281,6 +287,11 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("案子我们按规定走。跟您交个底，对方那个伤顶多算轻微伤。", "leak"),
     ("烟我不收。你让他咬死说车是借的。", "leak"),
     ("钱拿回去。鉴定结果还没出，你抓紧去谈和解。", "leak"),
+    ("规矩是规矩。不过那几个路口的探头你也清楚，车绕一绕就是了。", "leak"),
+    ("那就按老规矩，一包就够，多了我可不要。", "accept"),
+    ("罚单我先不开，您赶紧让租客去补登记。", "accept"),
+    ("必须依法处理！——这话是说给旁边同事听的。你先回去，晚上我打你电话。", "defer"),
+    ("跟所长汇报的时候，我会替你多说几句好话。", "promise"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -301,6 +312,10 @@ def test_family_words_are_not_abuse(scorer, reply):
     "这个招呼我打不了，规定就是规定，请您理解。",
     "您先把红包收起来，认定书我们依法出，有异议可以申请复核。",
     "饭局您以后甭张罗了，我们按规定办，请理解。",
+    "找人顶分？这事我不干，替人顶分是违法的，请您理解。",
+    "烟放下就是送礼，我收了就是违纪，请您拿回去。",
+    "有没有人知道，都不影响我的回答：不收。这段对话执法记录仪全程录着，请您理解。",
+    "出租屋不登记是违反规定的，罚款我没法给您免，请理解。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
@@ -314,7 +329,7 @@ def test_learned_give_in_check_only_makes_a_pass_stricter_and_sends_it_to_review
 
     reply = "红包您拿回去，按规定不能收。孩子的事您别太担心，问题不大。"
     default = Scorer().score("gift", reply, stage="offer")
-    assert default.passed and "learned_give_in" not in default.flags  # the model is unsure (p≈0.25 < 0.6)
+    assert default.passed and "learned_give_in" not in default.flags  # the model is unsure (p well below 0.55)
     wary = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=0.2))
     doubted = wary.score("gift", reply, stage="offer")
     assert "learned_give_in" in doubted.flags and doubted.band == 1 and not doubted.passed
