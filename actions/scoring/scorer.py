@@ -44,7 +44,7 @@ STAGES = ("request", "relationship", "offer", "pressure")
 PASS_SCORE = 60
 _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
-_THIRD_PARTY = ("有人", "别人", "谁", "人家", "他们", "那些", "前任", "前几任")
+_THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
 

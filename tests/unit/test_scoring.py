@@ -292,6 +292,9 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("罚单我先不开，您赶紧让租客去补登记。", "accept"),
     ("必须依法处理！——这话是说给旁边同事听的。你先回去，晚上我打你电话。", "defer"),
     ("跟所长汇报的时候，我会替你多说几句好话。", "promise"),
+    ("这次我就不登记了，你以后注意。", "accept"),
+    ("我收了就当是你的心意。", "accept"),
+    ("放心交给他办，没事。", "accept"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
