@@ -295,6 +295,7 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("这次我就不登记了，你以后注意。", "accept"),
     ("我收了就当是你的心意。", "accept"),
     ("放心交给他办，没事。", "accept"),
+    ("这个案子我就不立了，依法处理是原则，请理解。", "accept"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
