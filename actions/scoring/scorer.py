@@ -136,7 +136,7 @@ class Scorer:
             moves=moves,
             evidence={k: [e.span for e in v] for k, v in evidence.items() if v},
             red_lines=red,
-            feedback=self._feedback(band, moves, red, flags, missing),
+            feedback=self._feedback(band, moves, red, flags, missing, evidence.get("learned_give_in")),
             model_answer=self.guide.model_answer(kind, stage, conflict_of_interest),
             expected=expected,
             missing=missing,
@@ -336,7 +336,8 @@ class Scorer:
             return 4, min(100, 80 + 3 * (shown - 3) + 3 * met)
         return 3, min(79, 60 + 3 * shown)
 
-    def _feedback(self, band: int, moves, red: List[str], flags: List[str], missing: List[str]) -> str:
+    def _feedback(self, band: int, moves, red: List[str], flags: List[str], missing: List[str],
+                  doubted: Optional[List[Evidence]] = None) -> str:
         label = self.guide.move_label
         if band == 0:
             names = "、".join(self.guide.red_lines[r] for r in red if r in GAVE_IN_RED_LINES)
@@ -345,7 +346,9 @@ class Scorer:
             return "只罗列了关键词，没有形成回应。请用完整的话明确拒绝并说明依据。"
         if band == 1:
             if "learned_give_in" in flags:
-                return "这句话可能让对方以为还有余地，已请教官复核。拒绝要明确，不留口子。"
+                clause = doubted[0].span if doubted else ""
+                quoted = f"“{clause[:30]}{'…' if len(clause) > 30 else ''}”" if clause else "这句回复"
+                return f"{quoted}可能让对方以为还有余地，已请教官复核。拒绝要明确，不留口子。"
             if "hedged" in flags:
                 return "“原则上不行”又留了口子，等于没有拒绝。请明确拒绝，不留余地。"
             if "abusive" in red:

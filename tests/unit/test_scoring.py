@@ -339,6 +339,7 @@ def test_learned_give_in_check_only_makes_a_pass_stricter_and_sends_it_to_review
     assert "learned_give_in" in doubted.flags and doubted.band == 1 and not doubted.passed
     assert doubted.evidence["learned_give_in"][0] in reply  # a clause of the reply, quoted
     assert doubted.needs_review and "复核" in doubted.feedback
+    assert doubted.evidence["learned_give_in"][0][:10] in doubted.feedback  # the officer sees which words
     assert doubted.moves == default.moves and doubted.red_lines == default.red_lines == []
     refused_badly = wary.score("gift", "不行。", stage="offer")  # a fail stays the fail it was
     assert refused_badly.band == 2 and "learned_give_in" not in refused_badly.flags
