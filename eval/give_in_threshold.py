@@ -41,7 +41,8 @@ def leave_one_out(files: Sequence[str], lexicon_path: Optional[str]) -> Dict[str
     data = {f: rows_of(f) for f in files}
     for held in files:
         train = [r for f in files if f != held for r in data[f]]
-        model = TextModel([r["reply"] for r in train], [1 if GIVE_IN & set(r["red_lines"]) else 0 for r in train])
+        model = TextModel([r["reply"] for r in train], [1 if GIVE_IN & set(r["red_lines"]) else 0 for r in train],
+                          words=True)  # as give_in_model builds it
         for r in data[held]:
             verdict = rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
                                   bool(r.get("conflict_of_interest")))

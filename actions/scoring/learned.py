@@ -37,14 +37,26 @@ _lock = threading.Lock()
 GIVE_IN = frozenset({"accept", "half_accept", "promise", "defer", "leak"})
 
 
-class TextModel:
-    """Logistic regression over character 1–3-grams of the normalised text."""
+def _words(text: str) -> List[str]:
+    """The scorer's own segmentation (spaCy blank zh with jieba), for word n-gram features."""
+    from actions.scoring.analysis import _nlp
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[int]):
+    return [t.text for t in _nlp().make_doc(text) if not t.is_space]
+
+
+class TextModel:
+    """Logistic regression over character 1–3-grams of the normalised text (and, with
+    ``words``, word 1–2-grams from the scorer's segmentation as well)."""
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[int], words: bool = False):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
 
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+        if words:
+            self.vectorizer = make_union(self.vectorizer, TfidfVectorizer(
+                tokenizer=_words, token_pattern=None, lowercase=False, ngram_range=(1, 2), min_df=2, sublinear_tf=True))
         features = self.vectorizer.fit_transform([normalize(t) for t in texts])
         self.model = LogisticRegression(C=4.0, solver="liblinear", class_weight="balanced", random_state=0)
         self.model.fit(features, list(labels))
@@ -89,4 +101,6 @@ def give_in_model(paths: Tuple[str, ...]) -> Optional[TextModel]:
     if not paths:
         return None
     with _lock:
-        return TextModel(*load_examples(paths, _gives_in))
+        # Word n-grams help here (leave-one-file-out, eval/give_in_threshold.py): at 0.55 they
+        # catch 10 of 15 passed give-ins where characters alone catch 7.
+        return TextModel(*load_examples(paths, _gives_in), words=True)
