@@ -314,7 +314,7 @@ class Scorer:
         for a, b in fragments:
             frag = text[a:b]
             residual = sum(1 for k in range(a, b) if not covered[k])
-            if _PARTICLES.search(frag) or len(frag) > 8 or residual > 3:
+            if _PARTICLES.search(frag) or len(frag) > 10 or residual > 3:
                 return False
         return True
 

@@ -296,6 +296,12 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("我收了就当是你的心意。", "accept"),
     ("放心交给他办，没事。", "accept"),
     ("这个案子我就不立了，依法处理是原则，请理解。", "accept"),
+    ("东西不能收，这是规定。您先开走吧，下回注意。", "accept"),
+    ("按规定得罚，我让队里按最低标准罚，车早点放。", "accept"),
+    ("我不能出面。我让我爱人跟舅妈联系，她会跟舅妈说。", "accept"),
+    ("我跟值班的打过招呼了，今晚先让他在值班室睡。", "promise"),
+    ("吊销是法律规定的，你让他先别来接受处理，拖到明年再说。", "defer"),
+    ("案子不能说，纪律摆着。我只能告诉你，主犯确实不在本地了。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -320,6 +326,9 @@ def test_family_words_are_not_abuse(scorer, reply):
     "烟放下就是送礼，我收了就是违纪，请您拿回去。",
     "有没有人知道，都不影响我的回答：不收。这段对话执法记录仪全程录着，请您理解。",
     "出租屋不登记是违反规定的，罚款我没法给您免，请理解。",
+    "生气也不能收，这事我不能不记录，请您理解。",
+    "红包我当着执法记录仪的面原封不动放回您手里，您说我收了，录像说了算，请您理解。",
+    "周局，酒驾就是酒驾，您再打招呼，我只能如实向纪委报告，请您理解。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
