@@ -311,12 +311,18 @@ class Scorer:
         punctuated = any(p in text for p in "。，,.!！")
         if punctuated and any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别"):
             return False  # "手机不能收，按规矩办": terse sentences that say no
+        phrases = 0
         for a, b in fragments:
             frag = text[a:b]
             residual = sum(1 for k in range(a, b) if not covered[k])
-            if _PARTICLES.search(frag) or len(frag) > 10 or residual > 3:
+            if _PARTICLES.search(frag) or len(frag) > 10:
                 return False
-        return True
+            if residual <= 3:
+                phrases += 1
+            elif len(frag) > 6:
+                return False  # a longer fragment no rubric phrase explains: words of one's own
+        # Mostly rubric phrases; a short term of the case among them ("廉洁 拒收 事故认定 公正") is still a list.
+        return phrases >= max(3, -(-3 * len(fragments) // 5))
 
     @staticmethod
     def _band_and_score(moves: Dict[str, bool], red: List[str], flags: List[str], expected: List[str]):

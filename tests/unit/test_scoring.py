@@ -133,8 +133,9 @@ def test_one_word_answers(scorer, reply, red, band):
     assert result.red_lines == red and result.band == band and not result.passed
 
 
-def test_keywords_shouted_are_still_a_list(scorer):
-    result = scorer.score("favour", "依法处理！纪检监察！回避！")
+@pytest.mark.parametrize("reply", ["依法处理！纪检监察！回避！", "廉洁 拒收 事故认定 公正"])
+def test_keywords_shouted_or_mixed_with_a_case_term_are_still_a_list(scorer, reply):
+    result = scorer.score("favour", reply)
     assert "keyword_list" in result.flags and result.band == 1 and not any(result.moves.values())
     assert scorer.score("gift", "不行！拿回去！").moves["refusal"]  # terse sentences that say no
 
@@ -269,7 +270,7 @@ def test_learned_opinion_adds_a_refusal_only_where_the_rules_saw_none_and_sends_
 def test_the_learned_model_never_trains_on_a_held_out_split():
     from actions.scoring.lexicon import load_lexicon
 
-    held_out = ("heldout3", "heldout4", "heldout5", "heldout6")
+    held_out = ("heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9")
     assert not any(h in p for h in held_out for p in load_lexicon().learned_examples)
 
 
@@ -301,6 +302,7 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("我不能出面。我让我爱人跟舅妈联系，她会跟舅妈说。", "accept"),
     ("我跟值班的打过招呼了，今晚先让他在值班室睡。", "promise"),
     ("吊销是法律规定的，你让他先别来接受处理，拖到明年再说。", "defer"),
+    ("按规定要罚，超载的事我就当没看见吧。", "accept"),
     ("案子不能说，纪律摆着。我只能告诉你，主犯确实不在本地了。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
@@ -329,6 +331,11 @@ def test_family_words_are_not_abuse(scorer, reply):
     "生气也不能收，这事我不能不记录，请您理解。",
     "红包我当着执法记录仪的面原封不动放回您手里，您说我收了，录像说了算，请您理解。",
     "周局，酒驾就是酒驾，您再打招呼，我只能如实向纪委报告，请您理解。",
+    "您说的分成我当没听见，请您别再提，再提我只能记录在案。",
+    "这个案子我只认材料，不认关系，请您理解。",
+    "笔录内容不能往外说，这是纪律，请理解。",
+    "您妹妹那个棋牌室，所里会依法查清楚，我是家属必须回避，请您理解。",
+    "咱俩一条巷子里滚大的，可这个口子我开不了，按规定办，请你理解。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
