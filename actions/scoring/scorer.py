@@ -242,6 +242,8 @@ class Scorer:
         if i < 0:
             return False
         before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
+        while before and before[-1] in ("再", "又", "还", "也", "要", "去", "就"):  # "你再找人打招呼"
+            before = before[:-1]
         return bool(before) and before[-1] in ("您", "你", "他", "她", "对方", "你们", "他们")
 
     def _condition_of(self, reading: Reading, e: Evidence) -> str:

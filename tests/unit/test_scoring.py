@@ -304,6 +304,11 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("吊销是法律规定的，你让他先别来接受处理，拖到明年再说。", "defer"),
     ("按规定要罚，超载的事我就当没看见吧。", "accept"),
     ("红包不用，我们有纪律。加急嘛，你把名单给我，我插个队。", "accept"),
+    ("依法处理是底线，但我也不会把事做绝，报告就写饮酒驾驶吧。", "accept"),
+    ("罚款按规定是要罚的，但车我可以不扣，您回去把手续补上。", "accept"),
+    ("茅台这种绝对不行，违反八项规定的。换个小馆子，AA制，咱们简单吃点。", "half_accept"),
+    ("清查行动是保密的，按纪律我一个字都不能说。你就记住：这周末别营业就对了。", "leak"),
+    ("案子我是得回避，但接手的是我徒弟，我会交代他的。", "promise"),
     ("案子不能说，纪律摆着。我只能告诉你，主犯确实不在本地了。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
@@ -337,6 +342,9 @@ def test_family_words_are_not_abuse(scorer, reply):
     "笔录内容不能往外说，这是纪律，请理解。",
     "您妹妹那个棋牌室，所里会依法查清楚，我是家属必须回避，请您理解。",
     "咱俩一条巷子里滚大的，可这个口子我开不了，按规定办，请你理解。",
+    "一万块的购物卡，性质就是行贿，收了我违纪，送了你违法。卡收回，请您理解。",
+    "书记，网吧这案子该咋罚咋罚。你再找人打招呼，我就原原本本报到所里去，请您理解。",
+    "局里谁家孩子在哪上班我管不着，您是执法对象，这就是利益输送，涉嫌违法，请不要再提。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
