@@ -52,12 +52,15 @@ def create_app(token: str, package: str = "actions"):
 
 
 def warm_up() -> None:
-    """Load the scenario library, spaCy/jieba and the lexicon before the first officer waits for them."""
+    """Load the scenario library, spaCy/jieba, the lexicon and both learned models (~10 s) before the
+    first officer waits for them."""
     from actions.scoring import default_scorer
     from actions.trainer.scenarios import library
 
     library()
-    default_scorer().score("favour", "感谢您的理解，但我们必须依法处理。")
+    scorer = default_scorer()
+    scorer.score("favour", "感谢您的理解，但我们必须依法处理。")  # a pass: trains the give-in check
+    scorer.score("favour", "您好")  # no refusal the rules see: trains the refusal opinion
 
 
 def main(argv: Optional[List[str]] = None) -> int:
