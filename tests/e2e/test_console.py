@@ -13,7 +13,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -49,9 +49,14 @@ def console_site(tmp_path_factory):
         db.engine_for(url).dispose()
 
 
+# A condition read while the page is being replaced (after a form submit) finds stale or missing
+# elements: that means "not yet", not a failure.
+_PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
+
+
 def wait_for(driver, condition, what: str):
     try:
-        return WebDriverWait(driver, WAIT, poll_frequency=0.3).until(condition)
+        return WebDriverWait(driver, WAIT, poll_frequency=0.3, ignored_exceptions=_PAGE_CHANGING).until(condition)
     except TimeoutException:
         pytest.fail(f"timed out waiting for {what}; page {driver.current_url}:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
 
