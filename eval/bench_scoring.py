@@ -40,12 +40,14 @@ SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7"
           "dev8": ["dev8"], "dev9": ["dev9"]}
 
 
+def read_set(name: str) -> List[Dict]:
+    """One labelled file of eval/scoring/ by name ("dev5", "heldout9")."""
+    path = HERE / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def load(split: str) -> List[Dict]:
-    rows = []
-    for name in SPLITS[split]:
-        path = HERE / f"{name}.jsonl"
-        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return rows
+    return [row for name in SPLITS[split] for row in read_set(name)]
 
 
 def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:

@@ -15,44 +15,28 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections import Counter
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional
 
-from actions.scoring.learned import GIVE_IN, TextModel
+from actions.scoring.learned import gives_in
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import Scorer
-from eval.bench_scoring import SPLITS
+from eval.lofo import FILES, leave_one_file_out
 
-ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7)
 
 
-def rows_of(name: str) -> List[Dict]:
-    path = ROOT / "eval" / "scoring" / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def leave_one_out(files: Sequence[str], lexicon_path: Optional[str]) -> Dict[str, Counter]:
-    lexicon = load_lexicon(lexicon_path)
-    rules = Scorer(lexicon=dataclasses.replace(lexicon, give_in_threshold=1.1))  # the rules alone
+def count(lexicon_path: Optional[str]) -> Dict[str, Counter]:
+    rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1))  # the rules alone
     caught, failed, totals = Counter(), Counter(), Counter()
-    data = {f: rows_of(f) for f in files}
-    for held in files:
-        train = [r for f in files if f != held for r in data[f]]
-        model = TextModel([r["reply"] for r in train], [1 if GIVE_IN & set(r["red_lines"]) else 0 for r in train],
-                          words=True)  # as give_in_model builds it
-        for r in data[held]:
-            verdict = rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
-                                  bool(r.get("conflict_of_interest")))
-            if not verdict.passed:
-                continue
-            p = model.p(r["reply"])
-            key = "give_ins_passed" if r["band"] <= 1 else "true_passes"
-            totals[key] += 1
-            for t in THRESHOLDS:
-                (caught if key == "give_ins_passed" else failed)[t] += p >= t
+    for model, r, verdict in leave_one_file_out(rules, gives_in, words=True):  # as give_in_model builds it
+        if not verdict.passed:
+            continue
+        p = model.p(r["reply"])
+        key = "give_ins_passed" if r["band"] <= 1 else "true_passes"
+        totals[key] += 1
+        for t in THRESHOLDS:
+            (caught if key == "give_ins_passed" else failed)[t] += p >= t
     return {"caught": caught, "failed": failed, "totals": totals}
 
 
@@ -60,10 +44,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
     args = parser.parse_args(argv)
-    files = SPLITS["dev"]
-    res = leave_one_out(files, args.lexicon)
+    res = count(args.lexicon)
     t = res["totals"]
-    print(f"development files: {', '.join(files)}")
+    print(f"development files: {', '.join(FILES)}")
     print(f"replies the rules pass: {t['give_ins_passed']} give-ins (bands 0-1), {t['true_passes']} true passes")
     print(f"{'threshold':>9} {'give-ins caught':>16} {'true passes failed':>19}")
     for th in THRESHOLDS:

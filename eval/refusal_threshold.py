@@ -18,45 +18,37 @@ import dataclasses
 from collections import Counter
 from typing import Optional
 
-from actions.scoring.learned import GIVE_IN, TextModel
+from actions.scoring.learned import GIVE_IN, refuses
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import GROUNDS, Scorer
-from eval.bench_scoring import SPLITS
-from eval.give_in_threshold import rows_of
+from eval.lofo import FILES, leave_one_file_out
 
 THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
 
 
-def leave_one_out(lexicon_path: Optional[str]):
-    files = SPLITS["dev"]
+def count(lexicon_path: Optional[str]):
     rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), learned_threshold=1.1,
                                                give_in_threshold=1.1))
-    data = {f: rows_of(f) for f in files}
     added, passes = {"right": Counter(), "wrong": Counter()}, {"right": Counter(), "wrong": Counter()}
-    for held in files:
-        train = [r for f in files if f != held for r in data[f]]
-        model = TextModel([r["reply"] for r in train], [1 if r["moves"]["refusal"] else 0 for r in train])
-        for r in data[held]:
-            v = rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
-                            bool(r.get("conflict_of_interest")))
-            if v.moves["refusal"] or GIVE_IN & set(v.red_lines) or "keyword_list" in v.flags:
-                continue
-            p = model.p(r["reply"])
-            would_pass = any(v.moves[g] for g in GROUNDS) and "abusive" not in v.red_lines
-            for t in THRESHOLDS:
-                if p >= t:
-                    added["right" if r["moves"]["refusal"] else "wrong"][t] += 1
-                    if would_pass:
-                        passes["right" if r["band"] >= 3 else "wrong"][t] += 1
-    return files, added, passes
+    for model, r, v in leave_one_file_out(rules, refuses):
+        if v.moves["refusal"] or GIVE_IN & set(v.red_lines) or "keyword_list" in v.flags:
+            continue
+        p = model.p(r["reply"])
+        would_pass = any(v.moves[g] for g in GROUNDS) and "abusive" not in v.red_lines
+        for t in THRESHOLDS:
+            if p >= t:
+                added["right" if r["moves"]["refusal"] else "wrong"][t] += 1
+                if would_pass:
+                    passes["right" if r["band"] >= 3 else "wrong"][t] += 1
+    return added, passes
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
     args = parser.parse_args(argv)
-    files, added, passes = leave_one_out(args.lexicon)
-    print(f"development files: {', '.join(files)}")
+    added, passes = count(args.lexicon)
+    print(f"development files: {', '.join(FILES)}")
     print(f"{'threshold':>9} {'refusals added right/wrong':>27} {'passes gained right/wrong':>26}")
     for t in THRESHOLDS:
         print(f"{t:>9.2f} {added['right'][t]:>13}/{added['wrong'][t]:<13} {passes['right'][t]:>12}/{passes['wrong'][t]:<13}")

@@ -136,6 +136,15 @@ async def run_level(stack: Stack, n: int, tag: str) -> Dict[str, object]:
     }
 
 
+def measured_level(stack: Stack, n: int, tag: str) -> Dict[str, object]:
+    """run_level with the stack's peak memory (both servers and their children) while it runs."""
+    watch = MemoryWatch([p.pid for p in stack.procs.values()])
+    watch.start()
+    result = asyncio.run(run_level(stack, n, tag))
+    result["peak_mb"] = watch.stop() / 1024
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--levels", default="1,10,50,200", help="comma-separated numbers of simultaneous officers")
@@ -161,25 +170,15 @@ def main(argv=None) -> int:
         asyncio.run(run_level(stack, 1, "warmup"))  # first requests load caches on both servers: not measured
         idle = sum(rss_kb(p) for p in pids)
         for n in levels:
-            watch = MemoryWatch(pids)
-            watch.start()
-            result = asyncio.run(run_level(stack, n, f"L{n}"))
-            result["peak_mb"] = watch.stop() / 1024
-            rows.append(result)
-            print(f"  {n} officers done in {result['seconds']:.1f} s", flush=True)
+            rows.append(measured_level(stack, n, f"L{n}"))
+            print(f"  {n} officers done in {rows[-1]['seconds']:.1f} s", flush=True)
         if not args.no_gate_comparison:
             # Same stack, same database, Rasa restarted with every turn admitted at once.
             stack.env["TRAINER_TURNS_IN_FLIGHT"] = "0"
             stack.restart("rasa", timeout=300)
-            pids = [p.pid for p in stack.procs.values()]
             asyncio.run(run_level(stack, 1, "warmup-nogate"))
-            watch = MemoryWatch(pids)
-            watch.start()
-            result = asyncio.run(run_level(stack, 50, "L50-nogate"))
-            result["peak_mb"] = watch.stop() / 1024
-            result["label"] = "50 ungated"
-            rows.append(result)
-            print(f"  50 officers, gate off, done in {result['seconds']:.1f} s", flush=True)
+            rows.append({**measured_level(stack, 50, "L50-nogate"), "label": "50 ungated"})
+            print(f"  50 officers, gate off, done in {rows[-1]['seconds']:.1f} s", flush=True)
     finally:
         stack.stop()
 

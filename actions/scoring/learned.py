@@ -65,7 +65,6 @@ class TextModel:
         features = self.vectorizer.transform([normalize(text)])
         return float(self.model.predict_proba(features)[0][1])
 
-    p_refusal = p  # the refusal model's name for it
 
 
 def load_examples(paths: Sequence[str], label: Callable[[dict], bool]) -> Tuple[List[str], List[int]]:
@@ -80,11 +79,11 @@ def load_examples(paths: Sequence[str], label: Callable[[dict], bool]) -> Tuple[
     return texts, labels
 
 
-def _refuses(row: dict) -> bool:
+def refuses(row: dict) -> bool:
     return bool(row["moves"]["refusal"])
 
 
-def _gives_in(row: dict) -> bool:
+def gives_in(row: dict) -> bool:
     return bool(GIVE_IN & set(row["red_lines"]))
 
 
@@ -93,7 +92,7 @@ def refusal_model(paths: Tuple[str, ...]) -> Optional[TextModel]:
     if not paths:
         return None
     with _lock:
-        return TextModel(*load_examples(paths, _refuses))
+        return TextModel(*load_examples(paths, refuses))
 
 
 @functools.lru_cache(maxsize=2)
@@ -103,4 +102,4 @@ def give_in_model(paths: Tuple[str, ...]) -> Optional[TextModel]:
     with _lock:
         # Word n-grams help here (leave-one-file-out, eval/give_in_threshold.py): at 0.55 they
         # catch 10 of 15 passed give-ins where characters alone catch 7.
-        return TextModel(*load_examples(paths, _gives_in), words=True)
+        return TextModel(*load_examples(paths, gives_in), words=True)

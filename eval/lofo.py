@@ -1,0 +1,26 @@
+"""Leave-one-file-out over the development files, for choosing the learned models' thresholds.
+
+For each development file, a model of the same form as actions/scoring/learned.py is trained
+on the other files, and each row of the held file is returned with the model and the verdict
+of the given rules. Held-out files are never read.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterator, Tuple
+
+from actions.scoring.learned import TextModel
+from actions.scoring.scorer import Scorer, TurnScore
+from eval.bench_scoring import SPLITS, read_set
+
+FILES = SPLITS["dev"]
+
+
+def leave_one_file_out(rules: Scorer, label: Callable[[Dict], bool],
+                       words: bool = False) -> Iterator[Tuple[TextModel, Dict, TurnScore]]:
+    data = {f: read_set(f) for f in FILES}
+    for held in FILES:
+        train = [r for f in FILES if f != held for r in data[f]]
+        model = TextModel([r["reply"] for r in train], [1 if label(r) else 0 for r in train], words=words)
+        for r in data[held]:
+            yield model, r, rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
+                                        bool(r.get("conflict_of_interest")))
