@@ -6,7 +6,7 @@ of the given rules. Held-out files are never read.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterator, Tuple
+from typing import Callable, Dict, Iterator, List, Tuple
 
 from actions.scoring.learned import TextModel
 from actions.scoring.scorer import Scorer, TurnScore
@@ -15,12 +15,21 @@ from eval.bench_scoring import SPLITS, read_set
 FILES = SPLITS["dev"]
 
 
-def leave_one_file_out(rules: Scorer, label: Callable[[Dict], bool],
-                       words: bool = False) -> Iterator[Tuple[TextModel, Dict, TurnScore]]:
+def folds() -> Iterator[Tuple[List[Dict], List[Dict]]]:
+    """(training rows, held rows) for each development file held out in turn."""
     data = {f: read_set(f) for f in FILES}
     for held in FILES:
-        train = [r for f in FILES if f != held for r in data[f]]
+        yield [r for f in FILES if f != held for r in data[f]], data[held]
+
+
+def rules_verdict(rules: Scorer, r: Dict) -> TurnScore:
+    return rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
+                       bool(r.get("conflict_of_interest")))
+
+
+def leave_one_file_out(rules: Scorer, label: Callable[[Dict], bool],
+                       words: bool = False) -> Iterator[Tuple[TextModel, Dict, TurnScore]]:
+    for train, held in folds():
         model = TextModel([r["reply"] for r in train], [1 if label(r) else 0 for r in train], words=words)
-        for r in data[held]:
-            yield model, r, rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
-                                        bool(r.get("conflict_of_interest")))
+        for r in held:
+            yield model, r, rules_verdict(rules, r)
