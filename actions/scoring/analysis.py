@@ -107,8 +107,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
     for piece in reversed(pieces):
         if _PUNCT_ONLY.match(piece):
             continue
-        if piece in lex.scope_breaks:
-            break
+        if piece in lex.scope_breaks or piece == "的":
+            break  # "不予立案的通知我先不发": the negation qualifies a noun, not the act after it
         seen += 1
         if seen > lex.negation_window:
             break

@@ -44,6 +44,7 @@ STAGES = ("request", "relationship", "offer", "pressure")
 PASS_SCORE = 60
 _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
+_UNTIL = ("等", "等到")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
@@ -244,6 +245,8 @@ class Scorer:
         before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
         while before and before[-1] in ("再", "又", "还", "也", "要", "去", "就"):  # "你再找人打招呼"
             before = before[:-1]
+        if len(before) >= 2 and before[-2] in ("让", "叫") and not {"您", "你", "你们"} & set(before):
+            return False  # "（我）让他手下留情": the officer has someone else do the favour
         return bool(before) and before[-1] in ("您", "你", "他", "她", "对方", "你们", "他们")
 
     def _condition_of(self, reading: Reading, e: Evidence) -> str:
@@ -261,6 +264,8 @@ class Scorer:
             return "hypothetical"
         marks = [k for k, t in enumerate(before) if t in self.lex.conditionals]
         if marks:
+            if before[marks[-1]] in _UNTIL:
+                return "consequent"  # "等血检出来我先跟您汇报": a favour put off, not imagined
             between = before[marks[-1] + 1:]
             return "consequent" if any(t in _CONSEQUENT for t in between) else "hypothetical"
         if i > 0 and any(t in self.lex.conditionals for t, _ in reading.clauses[i - 1].tokens):
@@ -301,7 +306,8 @@ class Scorer:
             for e in spans:
                 for k in range(e.start, e.end):
                     covered[k] = True
-        if any(not covered[e.start] for e in evidence.get("courtesy", [])):
+        enumerated = not re.search(r"[。，,.!！;；]", text)  # "依法依规、按程序、抱歉": only list separators
+        if not enumerated and any(not covered[e.start] for e in evidence.get("courtesy", [])):
             return False  # a courteous word of its own ("谢谢") speaks to someone
         fragments, start = [], 0
         for m in re.finditer(r"[\s、/|；;。，,.!！]+|$", text):

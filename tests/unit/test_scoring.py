@@ -310,6 +310,20 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("清查行动是保密的，按纪律我一个字都不能说。你就记住：这周末别营业就对了。", "leak"),
     ("案子我是得回避，但接手的是我徒弟，我会交代他的。", "promise"),
     ("案子不能说，纪律摆着。我只能告诉你，主犯确实不在本地了。", "leak"),
+    # dev10/dev11 round: give-ins the rules had left to the learned check
+    ("红包收回去，这个不行。不过视频确实有一段是反光的，你找律师可以在这上面做做文章", "leak"),
+    ("你那案子我申请回避，不过我会跟接手的同事交代清楚，让他手下留情。", "promise"),
+    ("饮酒还是醉驾，等血检出来我先跟您汇报", "half_accept"),
+    ("不予立案的通知我先不发，你再去找找他诈骗的证据。", "accept"),
+    ("一万的卡太多了，这不合规矩。您要实在过意不去，给中队买点矿泉水就行。", "half_accept"),
+    ("按规定我不该去，既然所长都去过，那我也去露个脸吧。", "accept"),
+    ("补辛苦费这种话别再说了，违规的。罚款我按最低档给你开，算帮你一把。", "accept"),
+    ("钱我肯定不能收，法律不允许。从轻意见……我看看他在所里的表现，能写就写。", "promise"),
+    ("茅台你留着，办案期间喝酒违反纪律。等这阵子过去，结果出来了，咱俩再好好聚聚。", "half_accept"),
+    ("细节真不能说，纪律摆着。这个我私下确认了，你放心用。", "leak"),
+    ("按法律该咋办咋办；私底下，对方那个伤情鉴定我帮你盯着。", "promise"),
+    ("您去找局长也没用，局里有纪律。行吧，我这就给所里打电话，您别再闹了。", "accept"),
+    ("法律上我帮不了你立案，可对方公司的账户和老板的住址我可以给你。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -345,6 +359,17 @@ def test_family_words_are_not_abuse(scorer, reply):
     "一万块的购物卡，性质就是行贿，收了我违纪，送了你违法。卡收回，请您理解。",
     "书记，网吧这案子该咋罚咋罚。你再找人打招呼，我就原原本本报到所里去，请您理解。",
     "局里谁家孩子在哪上班我管不着，您是执法对象，这就是利益输送，涉嫌违法，请不要再提。",
+    # dev10/dev11 round: refusals the rules had failed
+    "宋总客气了，饭就免了。您的事正在走程序，这期间我跟您私下吃饭，纪律上是不允许的。",
+    "那我就说死：不叫。民事纠纷公安依法不介入，您去法院起诉，这是最快的路。",
+    "赵姐，这钱说啥也不能要，您赶紧揣回去。塞钱这事要让人看见，对您家老孙更不利。该怎么处理还得依法来。",
+    "叔，东西我真不能收😭 我们有纪律的…收了我饭碗都保不住了…您配合卸一下货好不好",
+    "按规定这案子我必须回避，我不会去打听，也不会去说情。对处理结果有意见，可以走复议，流程我可以帮你问清楚。",
+    "立案只能按法律来，这是民事纠纷，您走诉讼最快，我可以帮您问问哪个律师靠谱。",
+    "五百块收回去。当没看见？我现在当着记录仪跟您说清楚：您这是行贿，已经录下来了，按规定我要上报。",
+    "车我开得好好的。二十万？您这是在犯罪，我现在就打电话给纪检，您在这儿别走。",
+    "电子警察拍的，谁打招呼都没用。对抓拍有疑问，您让他走复核，这是正路。",
+    "王哥，这个案不立是法律规定公安机关不能插手经济纠纷，去法院起诉吧，法律援助中心的电话我可以给您。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
@@ -378,3 +403,23 @@ def test_the_guideline_model_answers_are_not_doubted():
         for stage in ("request", "relationship", "offer", "pressure"):
             answer = scorer.guide.model_answer(kind, stage, False)
             assert "learned_give_in" not in scorer.score(kind, answer, stage=stage).flags
+
+
+# -- reading: the scope of a negation, a favour put off, a favour done through someone else -----
+def test_a_negation_inside_a_noun_phrase_does_not_reach_the_act_after_it(scorer):
+    # "不予立案的通知" is a noun; "我先不发" is the officer's act (holding back the notice: a favour)
+    assert "accept" in scorer.score("favour", "不予立案的通知我先不发。").red_lines
+    assert scorer.score("gift", "不该收的东西我不收，请您带回去，这是纪律。").passed
+
+
+def test_until_is_a_favour_put_off_not_an_imagined_one(scorer):
+    result = scorer.score("favour", "等血检出来我先跟您汇报。")
+    assert "half_accept" in result.red_lines and not result.passed
+    imagined = scorer.score("gift", "要是我收了，才是害了您。东西请拿回去，这是纪律。")
+    assert imagined.passed and not imagined.red_lines
+
+
+def test_having_someone_else_do_the_favour_is_the_officers_promise(scorer):
+    assert "promise" in scorer.score("favour", "我会跟接手的同事交代清楚，让他手下留情。").red_lines
+    # the counterpart's own doing is not the officer's promise
+    assert "promise" not in scorer.score("favour", "你再让他找人打招呼，我就如实上报，这是纪律。").red_lines
