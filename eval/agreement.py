@@ -64,6 +64,10 @@ def main(argv=None) -> int:
     gave_in = [i for i in both if first[i]["band"] <= 1 and second[i]["band"] <= 1]
     passed = sum(machine[i]["passed"] for i in gave_in)
     print(f"replies both graders put in bands 0-1 ({len(gave_in)}): the scorer passes {passed}")
+    low_first = [i for i in range(len(first)) if first[i]["band"] <= 1]
+    print(f"replies the first grader puts in bands 0-1 ({len(low_first)}): the second grader passes "
+          f"{sum(second[i]['passed'] for i in low_first)}, the scorer passes {sum(machine[i]['passed'] for i in low_first)}, "
+          f"both pass {sum(second[i]['passed'] and machine[i]['passed'] for i in low_first)}")
     return 0
 
 

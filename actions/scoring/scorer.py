@@ -45,6 +45,9 @@ PASS_SCORE = 60
 _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
+# What accepting would cost the officer, said in the clause right after the act.
+_RUIN = re.compile(r"(就|便|才|都|也)[^，。]{0,6}(违纪|违法|犯法|犯罪|受贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|丢(了)?饭碗|说不清|害了)")
+_PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
@@ -162,8 +165,9 @@ class Scorer:
         for cat in ("accept", "promise"):
             kept = []
             for e in evidence.get(cat, []):
-                if (self._rhetorical(reading, e) or self._echoed(reading, e, evidence)
-                        or (cat == "promise" and self._someone_else(reading, e))):
+                if (self._rhetorical(reading, e) or self._echoed(reading, e, evidence) or self._quoted(reading, e)
+                        or (cat == "promise" and (self._someone_else(reading, e)
+                                                  or self._procedural_help(reading, e, evidence)))):
                     continue
                 condition = self._condition_of(reading, e)
                 if condition == "consequent":
@@ -173,7 +177,9 @@ class Scorer:
                     kept.append(e)
             evidence[cat] = kept
 
-        evidence["half_accept"] = [e for e in evidence.get("half_accept", []) if not self._echoed(reading, e, evidence)]
+        evidence["half_accept"] = [e for e in evidence.get("half_accept", [])
+                                   if not (self._echoed(reading, e, evidence) or self._quoted(reading, e)
+                                           or self._explained(reading, e))]
         gave_in = [r for r in GAVE_IN_RED_LINES if r != "leak" and evidence.get(r)]
         if gave_in:
             # The officer's final stance is giving in: words of refusal around it do not count.
@@ -245,9 +251,41 @@ class Scorer:
         before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
         while before and before[-1] in ("再", "又", "还", "也", "要", "去", "就"):  # "你再找人打招呼"
             before = before[:-1]
+        if before and before[0] in ("您", "你", "你们") and "我" not in before:
+            return True  # "你回去跟小刚好好说说": the counterpart is told to do it
         if len(before) >= 2 and before[-2] in ("让", "叫") and not {"您", "你", "你们"} & set(before):
             return False  # "（我）让他手下留情": the officer has someone else do the favour
         return bool(before) and before[-1] in ("您", "你", "他", "她", "对方", "你们", "他们")
+
+    @staticmethod
+    def _quoted(reading: Reading, e: Evidence) -> bool:
+        """"“下不为例”这四个字，我见过的每个出了事的人都说过": their words in quotation marks."""
+        opened = max(reading.text.rfind(q, 0, e.start) for q in "“「『\"")
+        if opened < 0:
+            return False
+        closes = [reading.text.find(q, e.end) for q in "”」』\""]
+        closed_before = max(reading.text.rfind(q, opened + 1, e.start) for q in "”」』")
+        return closed_before < 0 and any(c >= 0 for c in closes)
+
+    @staticmethod
+    def _explained(reading: Reading, e: Evidence) -> bool:
+        """"不是不帮您，是这个忙帮了就是害您": the refusal explained, not a half-yes."""
+        i = clause_index(reading, e.start)
+        if i < 0 or not e.span.startswith("不是") or i + 1 >= len(reading.clauses):
+            return False
+        return reading.clauses[i + 1].text.startswith(("是", "而是"))
+
+    @staticmethod
+    def _procedural_help(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
+        """"复议的流程我可以帮您打听清楚", "看能不能帮您家申请困难救助": helping them use a formal
+        channel or public aid is not a promise to intervene in the case."""
+        i = clause_index(reading, e.start)
+        if i < 0:
+            return False
+        clause = reading.clauses[i]
+        end = clause.start + len(clause.text)
+        return (any(clause.start <= f.start < end for f in evidence.get("formal_channel", []))
+                or any(w in clause.text for w in _PROCEDURE))
 
     def _condition_of(self, reading: Reading, e: Evidence) -> str:
         """"" (plain), "consequent" (如果……就收: conditional acceptance) or "hypothetical".
@@ -270,6 +308,9 @@ class Scorer:
             return "consequent" if any(t in _CONSEQUENT for t in between) else "hypothetical"
         if i > 0 and any(t in self.lex.conditionals for t, _ in reading.clauses[i - 1].tokens):
             return "consequent"
+        after = reading.clauses[i + 1].text if i + 1 < len(reading.clauses) else ""
+        if _RUIN.search(after) and not after.startswith(("不然", "否则", "要不")):
+            return "hypothetical"  # "收了它，我这身警服就穿不长了": the act named for what it would cost
         return ""
 
     def _hedged(self, reading: Reading, refusals: List[Evidence]) -> bool:

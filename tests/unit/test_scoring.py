@@ -423,3 +423,26 @@ def test_having_someone_else_do_the_favour_is_the_officers_promise(scorer):
     assert "promise" in scorer.score("favour", "我会跟接手的同事交代清楚，让他手下留情。").red_lines
     # the counterpart's own doing is not the officer's promise
     assert "promise" not in scorer.score("favour", "你再让他找人打招呼，我就如实上报，这是纪律。").red_lines
+
+
+def test_words_in_quotation_marks_are_the_counterparts_not_the_officers(scorer):
+    result = scorer.score("favour", "“下不为例”这四个字，我见过的每个出了事的人都说过。这回就是这回，按规定处理。")
+    assert result.passed and not result.red_lines
+    assert "half_accept" in scorer.score("favour", "就这一次，下不为例。").red_lines
+
+
+def test_an_explained_refusal_is_not_a_half_yes(scorer):
+    result = scorer.score("favour", "不是不帮您，是这个忙帮了就是害您。民事纠纷走诉讼，请理解。")
+    assert "half_accept" not in result.red_lines and result.passed
+
+
+def test_an_act_named_for_what_it_would_cost_accepts_nothing(scorer):
+    refused = scorer.score("gift", "东西我亲自送回去。收了它，我这身警服就穿不长了，按纪律这事我还得向组织报告。")
+    assert refused.passed and not refused.red_lines
+    # "otherwise" is the other way round: the acceptance stands
+    assert "accept" in scorer.score("gift", "东西先收了，不然就说不清了。").red_lines
+
+
+def test_helping_with_a_formal_channel_or_public_aid_is_not_a_promise(scorer):
+    assert scorer.score("favour", "拘留是依法作出的，我不会去改。看能不能帮您家申请困难救助，请理解。").passed
+    assert "promise" in scorer.score("favour", "罚款的事我看能不能帮你减一点。").red_lines
