@@ -46,7 +46,7 @@ _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
 # What accepting would cost the officer, said in the clause right after the act.
-_RUIN = re.compile(r"(就|便|才|都|也)[^，。]{0,6}(违纪|违法|犯法|犯罪|受贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|丢(了)?饭碗|说不清|害了)")
+_RUIN = re.compile(r"(就|便|才|都|也)[^，。]{0,6}(违纪|违法|犯法|犯罪|受贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
 _PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
