@@ -84,6 +84,9 @@ def split_clauses(text: str) -> List[Clause]:
     return clauses
 
 
+_EVERY_ONE = frozenset({"一字", "一个", "一分", "一样", "一点", "一丝", "一项", "一条"})
+
+
 def _negators_in(piece: str, lex: Lexicon) -> int:
     """How many negations a token carries: "不能" one, "不能不" two, "不过" none."""
     if piece in lex.negators:
@@ -104,7 +107,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         pieces.append(tok[: match_start - idx] if idx + len(tok) > match_start else tok)
     count = 0
     seen = 0
-    for piece in reversed(pieces):
+    for k in range(len(pieces) - 1, -1, -1):
+        piece = pieces[k]
         if _PUNCT_ONLY.match(piece):
             continue
         if piece in lex.scope_breaks or piece == "的":
@@ -112,6 +116,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         seen += 1
         if seen > lex.negation_window:
             break
+        if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:
+            continue  # "一字不落地如实记录": "not one left out" intensifies, it does not negate
         count += _negators_in(piece, lex)
     return count
 
