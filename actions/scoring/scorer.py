@@ -251,6 +251,9 @@ class Scorer:
         before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
         while before and before[-1] in ("再", "又", "还", "也", "要", "去", "就"):  # "你再找人打招呼"
             before = before[:-1]
+        said = "".join(before)
+        if any(f"{you}{to}我" in said for you in ("您", "你") for to in ("跟", "和", "给", "对", "向")):
+            return True  # "这个案子您跟我打过招呼": what the counterpart did to the officer
         if before and before[0] in ("您", "你", "你们") and "我" not in before:
             return True  # "你回去跟小刚好好说说": the counterpart is told to do it
         if len(before) >= 2 and before[-2] in ("让", "叫") and not {"您", "你", "你们"} & set(before):
@@ -371,7 +374,8 @@ class Scorer:
             elif len(frag) > 6:
                 return False  # a longer fragment no rubric phrase explains: words of one's own
         # Mostly rubric phrases; a short term of the case among them ("廉洁 拒收 事故认定 公正") is still a list.
-        return phrases >= max(3, -(-3 * len(fragments) // 5))
+        terse = all(b - a <= 4 for a, b in fragments)  # "民事纠纷，法院起诉，依法办理": labels, not sentences
+        return phrases >= max(2 if enumerated or terse else 3, -(-3 * len(fragments) // 5))
 
     @staticmethod
     def _band_and_score(moves: Dict[str, bool], red: List[str], flags: List[str], expected: List[str]):

@@ -464,3 +464,20 @@ def test_not_one_left_out_is_not_a_negation(scorer):
     result = scorer.score("favour", "您今天说的这些话，我都一字不落地如实记录，按规定向所领导报告，请您理解。")
     assert result.moves["record_report"] and not result.red_lines and result.passed
     assert "accept" in scorer.score("favour", "这事我不会如实记录的。").red_lines
+
+
+@pytest.mark.parametrize("reply", ["民事纠纷，法院起诉，依法办理", "依法处理 民事纠纷 诉讼"])
+def test_short_labels_separated_by_commas_are_a_list(scorer, reply):
+    result = scorer.score("favour", reply)
+    assert "keyword_list" in result.flags and result.band == 1
+    assert scorer.score("gift", "不行，不收，拿回去。").band == 2  # terse sentences that say no
+
+
+def test_the_counterparts_doing_and_family_words_are_not_the_officers(scorer):
+    result = scorer.score("favour", "这个案子您跟我打过招呼，按规定我得如实登记，向纪检报备，我申请回避。",
+                          conflict_of_interest=True)
+    assert not result.red_lines and result.passed
+    kind = scorer.score("favour", "我能体会妈的心情，但按规定我要回避，小刚的案子我不过问，请理解。")
+    assert "abusive" not in kind.red_lines and kind.passed
+    quoted = scorer.score("gift", "我现在就拒绝：信封你拿走。虽然你说没人知道，可执法记录仪一直开着，这段我会交上去。")
+    assert "half_accept" not in quoted.red_lines
