@@ -32,12 +32,12 @@ TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "r
 # heldout2 were each run blind first (README lists those runs), then their errors were read and
 # fixed: they are development data now, with dev, dev2, dev3 and dev4.
 SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"], "heldout3": ["heldout3"], "heldout4": ["heldout4"],
-          "heldout5": ["heldout5"], "dev": ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "heldout", "heldout2",
+          "heldout5": ["heldout5"], "dev": ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "heldout", "heldout2",
                   "heldout8"],
           "dev1": ["dev"], "dev2": ["dev2"], "dev3": ["dev3"], "dev4": ["dev4"], "heldout1": ["heldout"],
           "heldout2": ["heldout2"], "dev5": ["dev5"], "heldout6": ["heldout6"],
           "dev6": ["dev6"], "heldout7": ["heldout7"], "dev7": ["dev7"], "heldout8": ["heldout8"], "heldout9": ["heldout9"],
-          "dev8": ["dev8"], "dev9": ["dev9"], "heldout10": ["heldout10"], "dev10": ["dev10"], "dev11": ["dev11"], "dev12": ["dev12"], "dev13": ["dev13"], "dev14": ["dev14"], "dev15": ["dev15"], "dev16": ["dev16"], "dev17": ["dev17"], "dev18": ["dev18"]}
+          "dev8": ["dev8"], "dev9": ["dev9"], "heldout10": ["heldout10"], "dev10": ["dev10"], "dev11": ["dev11"], "dev12": ["dev12"], "dev13": ["dev13"], "dev14": ["dev14"], "dev15": ["dev15"], "dev16": ["dev16"], "dev17": ["dev17"], "dev18": ["dev18"], "dev19": ["dev19"], "dev20": ["dev20"]}
 
 
 def read_set(name: str) -> List[Dict]:
