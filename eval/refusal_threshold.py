@@ -13,7 +13,6 @@ rules miss). Held-out files are never read.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections import Counter
 from typing import Optional
@@ -21,7 +20,7 @@ from typing import Optional
 from actions.scoring.learned import GIVE_IN, refuses
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import GROUNDS, Scorer
-from eval.lofo import FILES, leave_one_file_out
+from eval.lofo import FILES, leave_one_file_out, lexicon_option
 
 THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
 
@@ -44,10 +43,8 @@ def count(lexicon_path: Optional[str]):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lexicon", help="a lexicon file to score with (default: rubric/lexicon.yml)")
-    args = parser.parse_args(argv)
-    added, passes = count(args.lexicon)
+    lexicon = lexicon_option(__doc__, argv)
+    added, passes = count(lexicon)
     print(f"development files: {', '.join(FILES)}")
     print(f"{'threshold':>9} {'refusals added right/wrong':>27} {'passes gained right/wrong':>26}")
     for t in THRESHOLDS:
