@@ -12,7 +12,7 @@ import functools
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from actions.scoring.lexicon import Lexicon
 from actions.trainer.textnorm import normalize
@@ -53,6 +53,14 @@ class Clause:
     start: int
     tokens: List[Tuple[str, int]]  # (token text, offset within the reply)
 
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    def tokens_before(self, offset: int) -> List[str]:
+        """The clause's tokens that start before ``offset`` (an offset within the reply)."""
+        return [t for t, idx in self.tokens if idx < offset]
+
 
 @dataclass
 class Reading:
@@ -66,6 +74,10 @@ class Reading:
 
     def has(self, category: str) -> bool:
         return any(e.category == category for e in self.evidence)
+
+    def asked(self, clause: "Clause") -> bool:
+        """The clause ends in a question mark (the clause split removed it)."""
+        return clause.end < len(self.text) and self.text[clause.end] in "?？"
 
 
 def split_clauses(text: str) -> List[Clause]:
@@ -135,8 +147,7 @@ def read(reply: str, lex: Lexicon) -> Reading:
         taken: Dict[Tuple[str, int, int], bool] = {}
         # A question mark belongs to its clause: patterns such as "几点？" (asking when the
         # banquet is) need it, and the clause split removed it.
-        end = clause.start + len(clause.text)
-        probe = clause.text + (text[end] if end < len(text) and text[end] in "?？" else "")
+        probe = clause.text + (text[clause.end] if reading.asked(clause) else "")
         for cat in lex.categories:
             for pattern in cat.patterns:
                 for m in pattern.finditer(probe):
@@ -157,9 +168,14 @@ def read(reply: str, lex: Lexicon) -> Reading:
 
 def clause_index(reading: Reading, offset: int) -> int:
     for i, c in enumerate(reading.clauses):
-        if c.start <= offset < c.start + len(c.text):
+        if c.start <= offset < c.end:
             return i
     return -1
+
+
+def clause_at(reading: Reading, offset: int) -> Optional[Clause]:
+    i = clause_index(reading, offset)
+    return reading.clauses[i] if i >= 0 else None
 
 
 def clause_has_any(clause: Clause, words: Sequence[str]) -> bool:

@@ -26,7 +26,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
-from actions.scoring.analysis import Evidence, Reading, clause_has_any, clause_index, read
+from actions.scoring.analysis import Evidence, Reading, clause_at, clause_has_any, clause_index, read
 from actions.scoring.learned import give_in_model, refusal_model
 from actions.scoring.lexicon import (
     GAVE_IN_RED_LINES,
@@ -218,37 +218,28 @@ class Scorer:
         clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
         if clause is None:
             return Evidence("learned_give_in", reading.text, 0, len(reading.text))
-        return Evidence("learned_give_in", clause.text, clause.start, clause.start + len(clause.text))
+        return Evidence("learned_give_in", clause.text, clause.start, clause.end)
 
     @staticmethod
     def _rhetorical(reading: Reading, e: Evidence) -> bool:
         """"您让我收了之后怎么面对这身制服？" asks, it does not accept."""
-        i = clause_index(reading, e.start)
-        if i < 0:
-            return False
-        clause = reading.clauses[i]
-        end = clause.start + len(clause.text)
-        asks = end < len(reading.text) and reading.text[end] in "?？"
-        return asks and bool(_RHETORIC.search(clause.text))
+        clause = clause_at(reading, e.start)
+        return clause is not None and reading.asked(clause) and bool(_RHETORIC.search(clause.text))
 
     @staticmethod
     def _echoed(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
         """"私下给？那不行": the offer repeated as a short question, then refused."""
-        i = clause_index(reading, e.start)
-        if i < 0:
-            return False
-        clause = reading.clauses[i]
-        end = clause.start + len(clause.text)
-        asks = end < len(reading.text) and reading.text[end] in "?？"
-        return asks and len(clause.text) <= 6 and any(r.start >= end for r in evidence.get("refusal", []))
+        clause = clause_at(reading, e.start)
+        return (clause is not None and reading.asked(clause) and len(clause.text) <= 6
+                and any(r.start >= clause.end for r in evidence.get("refusal", [])))
 
     @staticmethod
     def _someone_else(reading: Reading, e: Evidence) -> bool:
         """"您跟所长打招呼的情况……": the counterpart's doing, not the officer's promise."""
-        i = clause_index(reading, e.start)
-        if i < 0:
+        clause = clause_at(reading, e.start)
+        if clause is None:
             return False
-        before = [t for t, idx in reading.clauses[i].tokens if idx < e.start]
+        before = clause.tokens_before(e.start)
         while before and before[-1] in ("再", "又", "还", "也", "要", "去", "就"):  # "你再找人打招呼"
             before = before[:-1]
         said = "".join(before)
@@ -282,12 +273,10 @@ class Scorer:
     def _procedural_help(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
         """"复议的流程我可以帮您打听清楚", "看能不能帮您家申请困难救助": helping them use a formal
         channel or public aid is not a promise to intervene in the case."""
-        i = clause_index(reading, e.start)
-        if i < 0:
+        clause = clause_at(reading, e.start)
+        if clause is None:
             return False
-        clause = reading.clauses[i]
-        end = clause.start + len(clause.text)
-        return (any(clause.start <= f.start < end for f in evidence.get("formal_channel", []))
+        return (any(clause.start <= f.start < clause.end for f in evidence.get("formal_channel", []))
                 or any(w in clause.text for w in _PROCEDURE))
 
     def _condition_of(self, reading: Reading, e: Evidence) -> str:
@@ -299,8 +288,7 @@ class Scorer:
         i = clause_index(reading, e.start)
         if i < 0:
             return ""
-        clause = reading.clauses[i]
-        before = [t for t, idx in clause.tokens if idx < e.start]
+        before = reading.clauses[i].tokens_before(e.start)
         if any(t in _THIRD_PARTY for t in before):
             return "hypothetical"
         marks = [k for k, t in enumerate(before) if t in self.lex.conditionals]
