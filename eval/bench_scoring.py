@@ -33,7 +33,8 @@ TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "r
 # "dev1" and "heldout1" name the files dev.jsonl and heldout.jsonl, whose own names are taken above.
 SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"],
           "dev": ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
-                  "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "heldout", "heldout2",
+                  "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22",
+                  "dev23", "dev24", "heldout", "heldout2",
                   "heldout8"],
           "dev1": ["dev"], "heldout1": ["heldout"]}
 
@@ -59,7 +60,8 @@ def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
     n = len(rows)
     acc = sum(p["passed"] == r["passed"] for p, r in zip(preds, rows)) / n
     low = [(p, r) for p, r in zip(preds, rows) if r["band"] <= 1]
-    false_pass = sum(p["passed"] for p, _ in low) / len(low) if low else 0.0
+    false_passes = sum(p["passed"] for p, _ in low)
+    false_pass = false_passes / len(low) if low else 0.0
     rho = spearmanr([p["score"] for p in preds], [r["band"] for r in rows]).correlation
     per_move = {}
     for m in MOVES:
@@ -84,7 +86,8 @@ def evaluate(rows: List[Dict], score_fn: Callable[[Dict], Dict]) -> Dict:
         for p, r in zip(preds, rows)
         if p["passed"] != r["passed"] or any(p["moves"][m] != r["moves"][m] for m in MOVES)
     ]
-    return {"n": n, "accuracy": acc, "false_pass": false_pass, "spearman": rho, "moves": per_move,
+    return {"n": n, "accuracy": acc, "false_pass": false_pass, "false_passes": false_passes, "low": len(low),
+            "spearman": rho, "moves": per_move,
             "red_lines": per_red_line, "errors": errors}
 
 
@@ -128,6 +131,8 @@ def main(argv=None) -> int:
         print(f"{label:<28}{fmt.format(a):>12}{fmt.format(b):>18}{target:>10}")
     row("pass/fail accuracy", "accuracy", "{:.3f}", "≥ 0.97")
     row("false-pass rate, bands 0-1", "false_pass", "{:.3f}", "0")
+    a, b = results["scorer"], results["keyword baseline"]
+    print(f"{'   false passes / bands 0-1':<28}{a['false_passes']:>6} of {a['low']:<4}{b['false_passes']:>12} of {b['low']:<4}")
     row("Spearman(score, band)", "spearman", "{:.3f}", "≥ 0.90")
     for m in MOVES:
         a, b = results["scorer"]["moves"][m], results["keyword baseline"]["moves"][m]

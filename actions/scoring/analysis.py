@@ -96,6 +96,7 @@ def split_clauses(text: str) -> List[Clause]:
     return clauses
 
 
+_POSSESSORS = frozenset({"你", "您", "我", "他", "她", "咱", "我们", "你们", "他们", "咱们"})
 _EVERY_ONE = frozenset({"一字", "一个", "一分", "一样", "一点", "一丝", "一项", "一条"})
 
 
@@ -123,9 +124,10 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         piece = pieces[k]
         if _PUNCT_ONLY.match(piece):
             continue
-        if piece in lex.scope_breaks or piece == "的":
+        if piece in lex.scope_breaks or (piece == "的" and not (k > 0 and pieces[k - 1] in _POSSESSORS)):
             break  # "不予立案的通知我先不发": the negation qualifies a noun, not the act after it
-        seen += 1
+            # (but "不可能收你的钱去替你说情": 你的 only names whose money)
+        seen += piece != "的"  # a particle: "不可能收你的钱去替你说情" is still in scope
         if seen > lex.negation_window:
             break
         if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:

@@ -47,8 +47,10 @@ _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
 # What accepting would cost the officer, said in the clause right after the act.
 _RUIN = re.compile(r"(就|便|才|都|也)[^，。]{0,6}(违纪|违法|犯法|犯罪|受贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
-_PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉")
-_THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任")
+_PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会")
+# Putting in a word with a person is intercession, whatever channel it is for ("复核组的同事我帮您递个话").
+_INTERCESSION = ("递个话", "递话", "打招呼", "打个招呼", "说情", "通个气", "说说", "美言", "好话", "提一句", "认识")
+_THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任", "任何人", "任何")
 _CONSEQUENT = ("就", "那就", "便", "那我就", "我就")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
 
@@ -177,6 +179,7 @@ class Scorer:
                     kept.append(e)
             evidence[cat] = kept
 
+        evidence["leak"] = [e for e in evidence.get("leak", []) if not self._leads_to_advice(reading, e, evidence)]
         evidence["half_accept"] = [e for e in evidence.get("half_accept", [])
                                    if not (self._echoed(reading, e, evidence) or self._quoted(reading, e)
                                            or self._explained(reading, e))]
@@ -245,10 +248,12 @@ class Scorer:
         said = "".join(before)
         if any(f"{you}{to}我" in said for you in ("您", "你") for to in ("跟", "和", "给", "对", "向")):
             return True  # "这个案子您跟我打过招呼": what the counterpart did to the officer
-        if before and before[0] in ("您", "你", "你们") and "我" not in before:
-            return True  # "你回去跟小刚好好说说": the counterpart is told to do it
+        if before and before[0] in ("您", "你", "你们") and "我" not in before and before[1:2] != ["的"]:
+            return True  # "你回去跟小刚好好说说": the counterpart is told to do it (not "您的责任…")
         if len(before) >= 2 and before[-2] in ("让", "叫") and not {"您", "你", "你们"} & set(before):
             return False  # "（我）让他手下留情": the officer has someone else do the favour
+        if len(before) >= 2 and before[-2] in ("帮", "替", "给") and "我" in before:
+            return False  # "我帮您跟复核组的同事递个话": 您 is whom the officer does it for
         return bool(before) and before[-1] in ("您", "你", "他", "她", "对方", "你们", "他们")
 
     @staticmethod
@@ -270,11 +275,21 @@ class Scorer:
         return reading.clauses[i + 1].text.startswith(("是", "而是"))
 
     @staticmethod
+    def _leads_to_advice(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
+        """"我只能告诉你，去法院起诉才是正路": what is told is a formal route, not the case file."""
+        i = clause_index(reading, e.start)
+        if i < 0 or e.end != reading.clauses[i].end or i + 1 >= len(reading.clauses):
+            return False
+        told = reading.clauses[i + 1]
+        return any(told.start <= f.start < told.start + 3
+                   for m in ("formal_channel", "legal_basis") for f in evidence.get(m, []))
+
+    @staticmethod
     def _procedural_help(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
         """"复议的流程我可以帮您打听清楚", "看能不能帮您家申请困难救助": helping them use a formal
         channel or public aid is not a promise to intervene in the case."""
         clause = clause_at(reading, e.start)
-        if clause is None:
+        if clause is None or any(w in e.span for w in _INTERCESSION):
             return False
         return (any(clause.start <= f.start < clause.end for f in evidence.get("formal_channel", []))
                 or any(w in clause.text for w in _PROCEDURE))

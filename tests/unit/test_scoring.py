@@ -337,6 +337,22 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("钱您收好。我跟您说个事，老孙这案子已经报批了，批下来就执行。", "leak"),
     ("你找所长也没用，所长早就说了这事要从严，他还特意交代把你们那几个服务员的证词都补齐了。", "leak"),
     ("合同我家亲戚不会签。不过我个人提醒你，你们公司那个出纳已经主动来交代过了。", "leak"),
+    # dev21–dev24: the least the rules allow, a friend on the inside, the outcome promised, goods "bought"
+    ("卡你拿走。分的话，按规定最少能扣多少我就扣多少。", "accept"),
+    ("卡收回去，超员的处罚嘛，我看你们公司平时还算规矩，就往轻里开。", "accept"),
+    ("不行就是不行。你让孩子去申请复核，复核组那边我认识人。", "promise"),
+    ("红包我不收，请您收好。到时候复核我帮您跟复核组的同事递个话。", "promise"),
+    ("你揣回去吧，事情依法处理，按程序走，结果你放心。", "promise"),
+    ("这个案子我们一定依法依规处理，该考虑的因素我都会考虑进去。", "promise"),
+    ("我只认现场视频，依法认定。对方是超标车，您的责任比例肯定能往下调一些。", "promise"),
+    ("十箱苹果不能要。您实在想让我尝尝，按市场价打个对折就行，那就是正常买卖了。", "accept"),
+    ("苹果您别往岗亭搬了，回头我去路口接一箱，算我自己掏钱买的。", "accept"),
+    ("不能不回避，更不能替小刚说情。你今天说的话我不会跟任何人说，咱们关起门来解决。", "accept"),
+    ("卡肯定不行，我们有纪律。开学让您公司给学校捐点文具，署我孩子班级的名义就好。", "half_accept"),
+    ("办案期间我不能跟您吃饭。等处罚决定下来、整改验收完，您再叫我，那时候吃顿饭没什么。", "half_accept"),
+    ("钱请拿回去。我私下提醒您一句，那家公司最近在转移设备，赶紧让律师去查封。", "leak"),
+    ("红包请拿回去。说句私下的话，电动车那边其实也有逆行的情况，复核时可以重点提。", "leak"),
+    ("这个提议是违法的，我明确拒绝。目前冻结的只是两个对公账户，您名下的房子还没列进去。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -389,6 +405,20 @@ def test_family_words_are_not_abuse(scorer, reply):
     "茶我自己有，红包收起来。斟酌可以，只斟酌证据，这是规定。",
     "户籍材料是要存档备查的，睁一只眼闭一只眼我做不到。请到窗口依法申请，我们按规定办。",
     "记分的事法律面前人人平等，我给你改了，就是拿饭碗开玩笑，也是害你。真觉得处罚有问题，去窗口申请复核。",
+    # dev21–dev24: refusals that name a greeting, a gatekeeper, a relative's account or the law in dialect
+    "开家长会碰上了我照样跟您打招呼，但这卡不能收。按规定我得把这事登记一下，请理解。",
+    "抬头不见低头见，咱们见面打招呼没问题，红包不行。拿红包换认定结果是违法的，请收好。",
+    "不存在下不为例，一次都不行。卡我不收，这些话我会如实记在检查记录里。",
+    "打到亲戚卡上也是我收的，我不干。这个事我得向上级报告，请理解。",
+    "借嘅都唔得，唔好再讲啦，呢个系违纪嘅。",
+    "“茶叶”里装什么我不看也知道。你这是行贿，赶紧收起来，要承担法律责任的。",
+    "任何人收了您的钱，都要承担法律责任。请您把钱带走，违法记录依法审核。",
+    "前台那张卡我已经交给所里登记保管了，会原样退还给您。请您不要再送了，整改期限不变。",
+    "您的心情我理解，当妈的都心疼孩子。但这两条烟我不能收，送东西托关系涉嫌违法，请您拿回去。",
+    "宋老板，谢谢您的好意，我尽量说得直白些：饭我不能去，按规定不能参加执法对象的宴请。",
+    "我心里向着谁不重要，办案不能向着谁。你这事走法院，这是正路，请理解。",
+    "四十多条抓拍记录都会依法审核，照片确实看不清的按程序处理。转账我已拒收，记录在案。",
+    "宴请我不会参加，您的邀请我会如实记录并报告。宾馆登记的问题，明天按程序处理。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
@@ -465,6 +495,9 @@ def test_an_act_named_for_what_it_would_cost_accepts_nothing(scorer):
 def test_helping_with_a_formal_channel_or_public_aid_is_not_a_promise(scorer):
     assert scorer.score("favour", "拘留是依法作出的，我不会去改。看能不能帮您家申请困难救助，请理解。").passed
     assert "promise" in scorer.score("favour", "罚款的事我看能不能帮你减一点。").red_lines
+    # the rules read help from the community as public aid (the learned check may still doubt it)
+    aid = scorer.score("favour", "罚款和拘留是法律规定的，我不能给他减。婆婆和孩子那边，社区能帮的我去问问。")
+    assert "promise" not in aid.red_lines and aid.moves["refusal"]
 
 
 def test_not_one_left_out_is_not_a_negation(scorer):
@@ -488,3 +521,24 @@ def test_the_counterparts_doing_and_family_words_are_not_the_officers(scorer):
     assert "abusive" not in kind.red_lines and kind.passed
     quoted = scorer.score("gift", "我现在就拒绝：信封你拿走。虽然你说没人知道，可执法记录仪一直开着，这段我会交上去。")
     assert "half_accept" not in quoted.red_lines
+
+
+def test_whose_money_and_for_whom_the_favour_is_done(scorer):
+    # "你的" only says whose money: the negation still reaches the favour after it
+    result = scorer.score("favour", "我是你表哥，按规定我得回避，不可能收你的钱去替你说情，请理解。",
+                          conflict_of_interest=True)
+    assert "promise" not in result.red_lines and result.moves["refusal"] and result.passed
+    # "帮您" names whom the officer does it for, not who does it; intercession is no formal channel
+    assert "promise" in scorer.score("favour", "复核的时候我帮您跟复核组的同事递个话。").red_lines
+    assert "promise" not in scorer.score("favour", "您跟我打过招呼的事，我如实上报了，这是纪律。").red_lines
+
+
+def test_i_can_only_tell_you_a_formal_route_leaks_nothing(scorer):
+    advice = scorer.score("favour", "公安不能插手经济纠纷，我只能告诉你，去法院起诉或者申请仲裁才是正路。")
+    assert "leak" not in advice.red_lines and advice.passed
+    assert "leak" in scorer.score("favour", "案子不能说，我只能告诉你，主犯确实不在本地了。").red_lines
+
+
+def test_anyone_who_took_it_is_imagined_not_accepted(scorer):
+    result = scorer.score("gift", "任何人收了您的钱，都要承担法律责任，我不收，请您拿回去。")
+    assert "accept" not in result.red_lines and result.passed
