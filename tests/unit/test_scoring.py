@@ -353,6 +353,12 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("钱请拿回去。我私下提醒您一句，那家公司最近在转移设备，赶紧让律师去查封。", "leak"),
     ("红包请拿回去。说句私下的话，电动车那边其实也有逆行的情况，复核时可以重点提。", "leak"),
     ("这个提议是违法的，我明确拒绝。目前冻结的只是两个对公账户，您名下的房子还没列进去。", "leak"),
+    # dev25–dev28: the answer put off to another time or channel; a cheap gift taken "if it's only fruit"
+    ("车里的东西我不碰，回头再跟你说。", "defer"),
+    ("今晚不行，改天吧。", "defer"),
+    ("宋总，这么大的排场，咱电话里说不清，我晚点微信你。", "defer"),
+    ("钱我肯定不能要，但你这事也别急，等那边松口了我再帮你使使劲。", "half_accept"),
+    ("郑局，如果就是点水果，我收了也没啥，贵的就算了。", "half_accept"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -419,6 +425,17 @@ def test_family_words_are_not_abuse(scorer, reply):
     "我心里向着谁不重要，办案不能向着谁。你这事走法院，这是正路，请理解。",
     "四十多条抓拍记录都会依法审核，照片确实看不清的按程序处理。转账我已拒收，记录在案。",
     "宴请我不会参加，您的邀请我会如实记录并报告。宾馆登记的问题，明天按程序处理。",
+    # dev25–dev28: what accepting would cost said in the same breath, thanks before a no, a colon, quotes
+    "给我包两万？小浩，这叫行贿，真收了咱俩一起进去。我已经申请回避，案子依法处理，请你理解。",
+    "户口按流程办，烟我收了也不会快一天，所以别给了，这是规定。",
+    "孩子知道他爸收了人家的卡，那才真失望。拒绝，按纪律办。",
+    "老局长，工作的事谢谢您，但我爱人不会去的。拿这个换案子就是利益输送，您别再提了。",
+    "我看着办：红包原封不动退给你，这件事我按规定记录在案，并向纪检报告。",
+    "郑局，名额您给别人吧。孙某的事我心里有数——按血检结果依法办。您这番话我按规定记录。",
+    "捐车的前提是厂里的案子'手下留情'，这就不是捐赠了，是变相行贿，车不能收，请您理解。",
+    "组织上的安排，不会拿一份血检报告来换。郑局，您这个要求违反纪律，请您停止。",
+    "一句话：不帮。你今天说的这些，包括让我找人顶分，我都会跟中队领导汇报。",
+    "前面好说话的后来进去了几个。四十多条记录我按规定一条条审，您别动歪心思，这是违法的。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
@@ -430,7 +447,7 @@ def test_learned_give_in_check_only_makes_a_pass_stricter_and_sends_it_to_review
 
     from actions.scoring.lexicon import load_lexicon
 
-    reply = "红包您拿回去，按规定不能收。孩子的事您别太担心，问题不大。"
+    reply = "红包您拿回去，按规定不能收。孩子的事您别太担心。"
     default = Scorer().score("gift", reply, stage="offer")
     assert default.passed and "learned_give_in" not in default.flags  # the model is unsure (p well below 0.55)
     wary = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=0.2))
