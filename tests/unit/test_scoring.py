@@ -436,6 +436,12 @@ def test_family_words_are_not_abuse(scorer, reply):
     "组织上的安排，不会拿一份血检报告来换。郑局，您这个要求违反纪律，请您停止。",
     "一句话：不帮。你今天说的这些，包括让我找人顶分，我都会跟中队领导汇报。",
     "前面好说话的后来进去了几个。四十多条记录我按规定一条条审，您别动歪心思，这是违法的。",
+    # dev29–dev31: an explained refusal, a follow-up check announced, returning the envelope, dialect
+    "王哥，材料只看事实，我不会写成诈骗。我不是不帮您，真那么写了是我违法。要钱最稳的路是起诉。",
+    "卡收回去，一分都不收。过期的灭火器今天就得换新的，明天上午我们再来复查一遍，不过关的按规定处罚。",
+    "红包我现在就拿下来还给您，认定书依法出。",
+    "趙姐，酒駕吊銷期間還開車，拘不拘得依法決定，我沒辦法替他求這個情。",
+    "老鄉，這個真不中。屬於民事糾紛，依法不歸公安管。去法院起訴吧，理解一下哈",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
@@ -559,3 +565,13 @@ def test_i_can_only_tell_you_a_formal_route_leaks_nothing(scorer):
 def test_anyone_who_took_it_is_imagined_not_accepted(scorer):
     result = scorer.score("gift", "任何人收了您的钱，都要承担法律责任，我不收，请您拿回去。")
     assert "accept" not in result.red_lines and result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "郑局，您的意思我听明白了。孙某那边我们昨晚是按流程处置的，执法记录仪全程开着。",  # a camera reports nothing
+    "偷电动车？那个案子不归我管，你得去问刑警队。",  # not my department is a deflection, not a no
+    "怎么能说不管呢……我心里也着急啊。可纪律这东西，你让我怎么跟你解释？",  # "能说不管" is reported speech
+])
+def test_deflections_that_sound_like_answers_do_not_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert not result.moves["refusal"] and result.band == 1
