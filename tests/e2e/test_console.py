@@ -13,10 +13,11 @@ import io
 from types import SimpleNamespace
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
+from tests.e2e.pages import until
 from tests.records.conftest import GIVE_IN, firm_replies, make_coordinator, make_officer, play, web_app
 
 pytestmark = pytest.mark.e2e
@@ -49,14 +50,9 @@ def console_site(tmp_path_factory):
         db.engine_for(url).dispose()
 
 
-# A condition read while the page is being replaced (after a form submit) finds stale or missing
-# elements: that means "not yet", not a failure.
-_PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
-
-
 def wait_for(driver, condition, what: str):
     try:
-        return WebDriverWait(driver, WAIT, poll_frequency=0.3, ignored_exceptions=_PAGE_CHANGING).until(condition)
+        return until(driver, condition, WAIT, poll=0.3)
     except TimeoutException:
         pytest.fail(f"timed out waiting for {what}; page {driver.current_url}:\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
 

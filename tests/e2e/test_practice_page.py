@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import List
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from actions.trainer.scenarios import library
+from tests.e2e.pages import until
 from tests.e2e.conftest import MARKUP_PROBE_ID, MARKUP_PROBE_PERSONA, MARKUP_PROBE_TITLE
 from tools.stack import ROOT
 
@@ -32,15 +32,10 @@ def bot_texts(driver) -> List[str]:
     return driver.execute_script(BOT_TEXTS)
 
 
-# A condition read while the page is being replaced (after a form submit) finds stale or missing
-# elements: that means "not yet", not a failure.
-_PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
-
-
 def wait_for(driver, condition, what: str):
     """Wait for ``condition(driver)`` to be truthy; on timeout say what was on screen."""
     try:
-        return WebDriverWait(driver, WAIT, poll_frequency=0.5, ignored_exceptions=_PAGE_CHANGING).until(condition)
+        return until(driver, condition, WAIT, poll=0.5)
     except TimeoutException:
         shown = "\n---\n".join(bot_texts(driver))
         logs = "\n".join(str(entry) for entry in driver.get_log("browser"))
