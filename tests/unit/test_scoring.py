@@ -359,6 +359,9 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     ("宋总，这么大的排场，咱电话里说不清，我晚点微信你。", "defer"),
     ("钱我肯定不能要，但你这事也别急，等那边松口了我再帮你使使劲。", "half_accept"),
     ("郑局，如果就是点水果，我收了也没啥，贵的就算了。", "half_accept"),
+    # the counterpart addressed, the officer acting: "您外孙那事我去问问", "你等我消息"
+    ("王老师，红包就免了……要不这样，茶我请，您外孙那事我去问问。", "promise"),
+    ("规定我是不能破，但可以看看有没有别的路子，你等我消息。", "promise"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -442,6 +445,14 @@ def test_family_words_are_not_abuse(scorer, reply):
     "红包我现在就拿下来还给您，认定书依法出。",
     "趙姐，酒駕吊銷期間還開車，拘不拘得依法決定，我沒辦法替他求這個情。",
     "老鄉，這個真不中。屬於民事糾紛，依法不歸公安管。去法院起訴吧，理解一下哈",
+    # dev32/dev33: short refusals explained by the rule, principles that cannot be broken
+    "不是不帮你，这事按规定办不了。",
+    "不是不帮您，无证驾驶必须依法处理。",
+    "都要，但规定不能破，这是纪律。",
+    "五百块收起来！给钱性质就变了，涉嫌行贿。",
+    "依法这属民事纠纷，不归我们管，您去法院起诉吧。",
+    "那年的事我心里有数。可记分这事谁说了也不算，我不可能不按法律规定来。",
+    "你找所长可以，我正好也要把你几次约我吃饭的事向所里报告。宾馆违规依法该罚就得罚。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
