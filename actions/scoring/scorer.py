@@ -316,11 +316,12 @@ class Scorer:
 
     @staticmethod
     def _thanked_then_refused(reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
-        """"工作的事谢谢您，但我爱人不会去的" / "那年的事我心里有数。可记分这事谁说了也不算":
-        thanks (or a debt remembered), then a concessive clause that says no."""
+        """"工作的事谢谢您，但我爱人不会去的" / "那年的事我心里有数。可记分这事谁说了也不算" /
+        "表我帮您填，这个没问题。但系统我不能直接改": thanks, a debt remembered or a lawful yes,
+        then a concessive sentence that says no."""
         i = clause_index(reading, e.start)
         told = reading.clauses[i + 1] if 0 <= i < len(reading.clauses) - 1 else None
-        return (told is not None and any(w in e.span for w in ("谢谢", "麻烦", "心里有数"))
+        return (told is not None and any(w in e.span for w in ("谢谢", "麻烦", "心里有数", "没问题"))
                 and told.text.startswith(("但", "可", "不过", "只是"))
                 and any(told.start <= r.start < _sentence_end(reading.text, told.start) for r in evidence.get("refusal", [])))
 
@@ -403,8 +404,9 @@ class Scorer:
             if m.start() > start:
                 fragments.append((start, m.start()))
             start = m.end()
-        if len(fragments) < 3:
-            return False
+        bare_refusal = any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别")
+        if len(fragments) < (2 if enumerated and not bare_refusal else 3):
+            return False  # "涉嫌行贿 依法处理" is a list too; "不行 依法处理" says no
         punctuated = any(p in text for p in "。，,.!！")
         if punctuated and any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别"):
             return False  # "手机不能收，按规矩办": terse sentences that say no
