@@ -32,7 +32,7 @@ TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "r
 # development data now. Any other split name is one file of eval/scoring/ ("dev5", "heldout9");
 # "dev1" and "heldout1" name the files dev.jsonl and heldout.jsonl, whose own names are taken above.
 SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"],
-          "dev": ["dev"] + [f"dev{n}" for n in range(2, 35)] + ["heldout", "heldout2", "heldout8"],
+          "dev": ["dev"] + [f"dev{n}" for n in range(2, 37)] + ["heldout", "heldout2", "heldout8"],
           "dev1": ["dev"], "heldout1": ["heldout"]}
 
 

@@ -360,8 +360,9 @@ class Scorer:
         clause = reading.clauses[i]
         rest = reading.text[e.end:clause.end]  # "真收了咱俩一起进去"
         after = reading.clauses[i + 1].text if i + 1 < len(reading.clauses) else ""
-        if _RUIN.search(rest) or (_RUIN.search(after) and not after.startswith(("不然", "否则", "要不"))):
-            return "hypothetical"  # "收了它，我这身警服就穿不长了": the act named for what it would cost
+        if (_RUIN.search(rest) or after.startswith(("就等于", "等于"))
+                or (_RUIN.search(after) and not after.startswith(("不然", "否则", "要不")))):
+            return "hypothetical"  # "收了它，我这身警服就穿不长了" / "我收了，就等于…": named for what it would be
         return ""
 
     def _hedged(self, reading: Reading, refusals: List[Evidence]) -> bool:

@@ -362,6 +362,7 @@ def test_the_learned_model_never_trains_on_a_held_out_split():
     # the counterpart addressed, the officer acting: "您外孙那事我去问问", "你等我消息"
     ("王老师，红包就免了……要不这样，茶我请，您外孙那事我去问问。", "promise"),
     ("规定我是不能破，但可以看看有没有别的路子，你等我消息。", "promise"),
+    ("心意我领了，但工作不能要，这是纪律。说句您爱听的，负责审批的领导觉得您是初犯，倾向于不拘。", "leak"),
 ])
 def test_give_ins_dressed_as_refusals_fail(scorer, reply, red_line):
     result = scorer.score("gift", reply, stage="offer")
@@ -457,6 +458,11 @@ def test_family_words_are_not_abuse(scorer, reply):
     "大爷，表我帮您填，这个没问题。但材料不全，系统我不能直接改，按规定得材料齐了才能办。",
     "赵姐，如果老孙真能从此不再无证开车，那是好事。可这一回该怎么处理还得怎么处理，法律不看以后。",
     "血样的事我不能碰，鉴定结果出来是多少就按多少定，够醉驾就依法移送。",
+    # dev35/dev36: the offer described ("换取从轻处理"), "就等于", "您拿走吧", 按政策办
+    "我不得不提醒您：以安排工作换取从轻处理，涉嫌行贿。我家任何人都不会进您的集团，这事我会记录在案。",
+    "大爷，这箱苹果我收了，就等于拿您的东西换通融，这是违法违纪的事。按纪律，东西我不能要。",
+    "如果这卡今天留在我桌上，那我就直接交到纪检去。您拿走吧。",
+    "事办完了也不行。红包我不收，户籍业务是按政策办的，您不欠我什么。",
 ])
 def test_plain_spoken_refusals_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
