@@ -18,7 +18,7 @@ from typing import Callable, Dict, List
 
 from scipy.stats import spearmanr
 
-from actions.scoring.lexicon import MOVES, RED_LINES
+from actions.scoring.lexicon import MOVES, RED_LINES, load_lexicon
 from actions.scoring.scorer import Scorer
 from eval import baseline
 
@@ -32,7 +32,8 @@ TARGETS = {"accuracy": 0.97, "false_pass": 0.0, "spearman": 0.90, "f1": 0.90, "r
 # development data now. Any other split name is one file of eval/scoring/ ("dev5", "heldout9");
 # "dev1" and "heldout1" name the files dev.jsonl and heldout.jsonl, whose own names are taken above.
 SPLITS = {"heldout": ["heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout9", "heldout10"],
-          "dev": ["dev"] + [f"dev{n}" for n in range(2, 37)] + ["heldout", "heldout2", "heldout8"],
+          # development data is what the learned models train on (rubric/lexicon.yml, learned.examples)
+          "dev": [Path(p).stem for p in load_lexicon().learned_examples],
           "dev1": ["dev"], "heldout1": ["heldout"]}
 
 

@@ -124,9 +124,10 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         piece = pieces[k]
         if _PUNCT_ONLY.match(piece):
             continue
+        # "不予立案的通知我先不发": after 的 the negation qualifies a noun, not the act after it —
+        # unless 的 only says whose ("不可能收你的钱去替你说情").
         if piece in lex.scope_breaks or (piece == "的" and not (k > 0 and pieces[k - 1] in _POSSESSORS)):
-            break  # "不予立案的通知我先不发": the negation qualifies a noun, not the act after it
-            # (but "不可能收你的钱去替你说情": 你的 only names whose money)
+            break
         seen += piece != "的"  # a particle: "不可能收你的钱去替你说情" is still in scope
         if seen > lex.negation_window:
             break
