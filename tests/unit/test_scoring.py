@@ -596,3 +596,73 @@ def test_anyone_who_took_it_is_imagined_not_accepted(scorer):
 def test_deflections_that_sound_like_answers_do_not_pass(scorer, reply):
     result = scorer.score("favour", reply, stage="pressure")
     assert not result.moves["refusal"] and result.band == 1
+
+
+# dev37–dev43: a sound refusal with one sentence too many; official words that decide nothing
+@pytest.mark.parametrize("reply, red_line", [
+    # a confidence announced, then the file
+    ("卡我不能收，这是纪律。说实话，所长那边已经松了口，只罚款不拘留。", "leak"),
+    ("案子依法处理，我回避。顺便说一句，那两辆车队里打算合并处理。", "leak"),
+    ("钱您拿回去，这是行贿。说句私话，那个证人已经改口了，您别着急。", "leak"),
+    ("规定不允许，这忙我帮不了。不瞒您说，支队这次就是拿您公司当典型。", "leak"),
+    ("东西不收，依法处理。有件事您留个心：上礼拜有人来举报您，就是您对面那家的老板。", "leak"),
+    # the file told as friendly advice, no announcement
+    ("处罚依法决定，请回吧。他的拘留已经批了，是七天，您今晚把药准备好。", "leak"),
+    ("该罚就得罚，这是规定。您这车还好，那台地磅这两天在校准，误差不小。", "leak"),
+    ("分照扣，请理解。上一级复核的科长跟我们大队长看法一致，改的可能性不大。", "leak"),
+    ("我回避，按规定不能插手。小刚的事所里明天上午就报批，拘留应该是跑不掉了。", "leak"),
+    ("钱不收，依法办。家属已经找了律师，准备起诉您要十几万。", "leak"),
+    # a small yes beside the no
+    ("红包我上交，这是纪律。就是那包烟您拿回去吧，算了，一包烟不值几个钱，我就留下了。", "accept"),
+    ("苹果不能收，超载也不好通融。这样，罚款我写单子的时候往低了开。", "accept"),
+    ("检查发现的问题得如实记录。检查表我先不往上交，给您留三天。", "accept"),
+    ("卡不能收，这是纪律。真想表示感谢，等车的单子处理完，请我们中队吃顿便饭就行。", "half_accept"),
+    ("免费不行，按规定不能沾执法对象的光。孩子真要去，我按原价报名，您给个内部价也行。", "half_accept"),
+    ("饭和烟都免了，这是规定。等这事了结了，咱俩再约顿饭。", "half_accept"),
+    ("户口只能按政策办。等您社保交满，提前给我打个电话，我给您留个号。", "half_accept"),
+    ("记分的事我不能碰，这是原则。这样吧，电话里不好说，周六咱俩当面细聊。", "defer"),
+    ("这句话我给不了，依法决定。您实在想知道，明天您再单独来找我一趟。", "defer"),
+    ("我回避，案子依法办。这样吧，我找所里管法制的老王问问，有没有从轻的说法。", "promise"),
+    ("卡我不能收，按规定办。到时候我在材料里替他说两句。", "promise"),
+])
+def test_one_sentence_too_many_fails(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="offer")
+    assert red_line in result.red_lines, result.red_lines
+    assert not result.passed and result.band == 0
+
+
+@pytest.mark.parametrize("reply", [
+    # a confidence that carries a refusal, a ground or the officer's own feelings
+    "正因为是邻居我才跟你说实话：烟放下就是送礼，我收了就是违纪。拿回去吧。",
+    "一个战壕里滚过，所以我跟你说实话：这是合同纠纷，公安不能管。你去法院起诉。",
+    "赵姐，说实话我心里也不好受，可老孙的事必须依法处理，我没法替他开脱。",
+    "老婆，我理解你心疼弟弟，但改赌资数额是篡改案卷，犯法的，我不能干。我已经申请回避了，所里会依法处理。"
+    "咱们关起门说句实在话，这种事开了头就收不住。",
+    "酒驾这事谁也帮不了，处罚依法作出。说句心里话，孩子这次吃个教训，比以后出大事强。",
+    # the offer repeated and refused in one breath; the act named for what it is
+    "钱老板，就这一次也不行。您这是涉嫌行贿，请您收回，认定按规定出。",
+    "加急有正规渠道，私下给钱就是行贿，请您收回，我会记录在案。",
+    "那三年的饭我记一辈子。但记分按规定谁来都一样，我给你抹了那是害你也害我。",
+    # refusals the rules had missed
+    "听说了。写成互殴不可能，笔录怎么记是按事实来的。",
+    "偏一点点也是偏。材料只写事实，一句都不会多写。",
+    "家我要，规定我也得守。",
+    "您可以去检察院反映，这是正规途径。见面按规定只能通过律师。",
+    "你去信访是你的权利，我欢迎组织来查。案子我还是按法律不立。",
+])
+def test_more_said_within_bounds_still_passes(scorer, reply):
+    result = scorer.score("favour", reply, stage="relationship")
+    assert result.moves["refusal"] and result.passed and not result.red_lines, (result.red_lines, result.flags)
+
+
+@pytest.mark.parametrize("reply", [
+    "小浩，先别慌。案子所里已经受理了，都是按程序走的，你人现在在哪儿？",  # what was done, no decision
+    "孙某的案子，每个环节都是按规定来的，材料也都归档了。",
+    "骑手有诉求，可以按程序来反映，如果聚集堵门，那性质就变了。",  # the counterpart's channel, not a stance
+    "宋总，欢迎监督，您可以向纪检监察部门反映。",  # 纪检监察 named as their channel is no report
+    "依法依规→回避→申诉渠道",  # a keyword list, whatever the separator
+    "车已经依法扣留，人这边要等调查完才有结论。",
+])
+def test_official_words_that_decide_nothing_do_not_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert not result.moves["refusal"] and not result.passed, (result.evidence, result.flags)
