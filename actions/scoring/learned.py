@@ -19,6 +19,9 @@ the reply is graded band 1 (ambiguous: it may leave the door open), flagged
 ``learned_give_in`` with the clause that reads most like giving in, and sent to review.
 Officers find new ways to give in faster than rules are written; a give-in that passes
 teaches the wrong lesson, so here a rare false alarm (a person reviews it) is the cheaper error.
+A long, sound refusal can dilute the one sentence that gives in ("……依法处理。说实话，所长那边
+已经松了口"), so the same model also reads each sentence of a reply of two or more sentences,
+against a stricter threshold (``learned.give_in_sentence_threshold``, eval/give_in_sentences.py).
 """
 from __future__ import annotations
 
@@ -62,8 +65,11 @@ class TextModel:
         self.model.fit(features, list(labels))
 
     def p(self, text: str) -> float:
-        features = self.vectorizer.transform([normalize(text)])
-        return float(self.model.predict_proba(features)[0][1])
+        return self.p_many([text])[0]
+
+    def p_many(self, texts: Sequence[str]) -> List[float]:
+        features = self.vectorizer.transform([normalize(t) for t in texts])
+        return [float(row[1]) for row in self.model.predict_proba(features)]
 
 
 

@@ -40,6 +40,7 @@ class Lexicon:
     learned_examples: Tuple[str, ...] = ()
     learned_threshold: float = 1.1  # above 1: the learned opinion is off
     give_in_threshold: float = 1.1  # above 1: the learned give-in check is off
+    give_in_sentence_threshold: float = 1.1  # the same check on each sentence of a longer reply
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
         learned_examples=tuple((raw.get("learned") or {}).get("examples", [])),
         learned_threshold=float((raw.get("learned") or {}).get("threshold", 1.1)),
         give_in_threshold=float((raw.get("learned") or {}).get("give_in_threshold", 1.1)),
+        give_in_sentence_threshold=float((raw.get("learned") or {}).get("give_in_sentence_threshold", 1.1)),
     )
 
 

@@ -15,8 +15,9 @@ The verdict is built by explainable rules over the evidence that
 6. **Refusal + a ground** (law, warning, formal channel, record/report, recusal), civil:
    band 3 (60–79); with legal basis, courtesy and one of the stage's expected moves:
    band 4 (80–100).
-7. **A pass the learned give-in model doubts** (learned.py) is band 1 instead, with the
-   clause that reads most like giving in as evidence, and goes to human review.
+7. **A pass the learned give-in model doubts** (learned.py) — the whole reply, or one sentence
+   of a longer one against a stricter threshold — is band 1 instead, with the clause or sentence
+   that reads most like giving in as evidence, and goes to human review.
 
 Passed means band ≥ 3. Within a band the score grows with the moves shown.
 """
@@ -51,7 +52,8 @@ _WRONG = re.compile(r"是(我|您|你)?(在)?(违法|违纪|犯法|犯罪|害)")
 # The offer repeated and refused in the same breath: "就这一次也不行", "私下给钱就是行贿".
 _REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不可以|不能|不成|没门|免谈|不可能|办不到)")
 _I_DO = re.compile(r"(?<![跟和给对向找约让叫帮替])我")  # 我 as the one acting, not "跟我打招呼"
-_RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下")
+_RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下|全程录")
+_AUTHORITY = re.compile(r"(纪检|纪委|监察|督察)(那儿|那里|那边|眼里|看来)")  # "在纪委那儿就叫受贿" reports nothing
 _PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会")
 # Putting in a word with a person is intercession, whatever channel it is for ("复核组的同事我帮您递个话").
 _INTERCESSION = ("递个话", "递话", "打招呼", "打个招呼", "说情", "通个气", "说说", "美言", "好话", "提一句", "认识")
@@ -66,6 +68,7 @@ _THEIR_PLAN = ("准备", "打算", "已经", "正在", "要")
 _MINE = re.compile(r"我(?!们)")
 _MAXIM = ("这种", "这样的", "这类", "这号", "人情", "做人")  # "说句实在话，这种事开了头就收不住": a maxim, no file
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
+_SENTENCE = re.compile(r".+?(?:[。!?;]+|\.{3,}|$)")  # normalised text: "！？；" are ASCII, "…" is "..."
 _CLAUSE_END = re.compile(r"[。！？!?\n，,；;：:]")
 _RHETORIC = re.compile(r"怎么|怎能|哪能|如何|难道|凭什么|成什么|像什么")
 
@@ -107,6 +110,23 @@ class TurnScore:
 def _sentence_end(text: str, start: int) -> int:
     ends = [k for k in (text.find(p, start) for p in "。！？!?") if k >= 0]
     return min(ends, default=len(text))
+
+
+def judged_sentences(text: str, concessive) -> List[re.Match]:
+    """The sentences of a normalised reply the give-in check reads one by one, or [] for a reply
+    of one sentence. "那年的事我心里有数。可记分这事谁说了也不算": a sentence the next one turns
+    against (可/但是/不过……) is read with it, not alone."""
+    sentences = [m for m in _SENTENCE.finditer(text) if m.group(0).strip(" 。!?;.")]
+    if len(sentences) < 2:
+        return []
+    return [m for m, nxt in zip(sentences, sentences[1:] + [None])
+            if nxt is None or not nxt.group(0).lstrip().startswith(tuple(concessive))]
+
+
+def _asks_which(text: str, e: Evidence) -> bool:
+    """"拘不拘", "收不收": a verb, 不 and the same verb ask which, they do not refuse."""
+    return (e.span[:1] in "不没" and 0 < e.start and e.start + 1 < len(text)
+            and text[e.start - 1] == text[e.start + 1])
 
 
 class Scorer:
@@ -175,6 +195,8 @@ class Scorer:
     def _resolve(self, reading: Reading, flags: List[str]) -> Dict[str, List[Evidence]]:
         evidence: Dict[str, List[Evidence]] = {}
         for e in reading.evidence:
+            if e.category == "refusal" and _asks_which(reading.text, e):
+                continue  # "拘不拘要看伤情鉴定": the question whether, not a no
             evidence.setdefault(e.category, []).append(e)
         if reading.one_word == "accept" and not evidence.get("refusal"):
             evidence.setdefault("accept", []).append(Evidence("accept", reading.text, 0, len(reading.text)))
@@ -207,7 +229,7 @@ class Scorer:
         # A running camera reports nothing, and "您可以向纪检监察部门反映" is the counterpart's channel.
         channels = evidence.get("formal_channel", [])
         reports = [e for e in evidence.get("record_report", []) if not _RECORDER.search(e.span)
-                   and not any(c.start <= e.start and e.end <= c.end for c in channels)]
+                   and not _AUTHORITY.match(reading.text, e.start) and not any(c.start <= e.start and e.end <= c.end for c in channels)]
         if gave_in:
             # The officer's final stance is giving in: words of refusal around it do not count.
             if evidence.get("refusal"):
@@ -273,14 +295,22 @@ class Scorer:
         return found
 
     def _reads_as_giving_in(self, reading: Reading) -> Optional[Evidence]:
-        """The clause that makes the learned give-in model doubt a passing reply, or None."""
+        """The clause or sentence that makes the learned give-in model doubt a passing reply, or None."""
         model = give_in_model(self.lex.learned_examples)
-        if model is None or not reading.text or model.p(reading.text) < self.lex.give_in_threshold:
+        if model is None or not reading.text:
             return None
-        clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
-        if clause is None:
-            return Evidence("learned_give_in", reading.text, 0, len(reading.text))
-        return Evidence("learned_give_in", clause.text, clause.start, clause.end)
+        if model.p(reading.text) >= self.lex.give_in_threshold:
+            clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
+            if clause is None:
+                return Evidence("learned_give_in", reading.text, 0, len(reading.text))
+            return Evidence("learned_give_in", clause.text, clause.start, clause.end)
+        judged = judged_sentences(reading.text, self.lex.concessive)
+        if not judged or self.lex.give_in_sentence_threshold > 1:
+            return None
+        p, m = max(zip(model.p_many([m.group(0) for m in judged]), judged), key=lambda x: x[0])
+        if p < self.lex.give_in_sentence_threshold:
+            return None  # "……依法处理。说实话，所长那边已经松了口": one sentence reads as giving in
+        return Evidence("learned_give_in", m.group(0), m.start(), m.end())
 
     @staticmethod
     def _rhetorical(reading: Reading, e: Evidence) -> bool:

@@ -474,10 +474,10 @@ def test_learned_give_in_check_only_makes_a_pass_stricter_and_sends_it_to_review
 
     from actions.scoring.lexicon import load_lexicon
 
-    reply = "红包您拿回去，按规定不能收。孩子的事您别太担心。"
+    reply = "红包您拿回去，按规定不能收。孩子的事您慢慢来。"
     default = Scorer().score("gift", reply, stage="offer")
     assert default.passed and "learned_give_in" not in default.flags  # the model is unsure (p well below 0.55)
-    wary = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=0.2))
+    wary = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_threshold=0.1))
     doubted = wary.score("gift", reply, stage="offer")
     assert "learned_give_in" in doubted.flags and doubted.band == 1 and not doubted.passed
     assert doubted.evidence["learned_give_in"][0] in reply  # a clause of the reply, quoted
@@ -666,3 +666,71 @@ def test_more_said_within_bounds_still_passes(scorer, reply):
 def test_official_words_that_decide_nothing_do_not_pass(scorer, reply):
     result = scorer.score("favour", reply, stage="pressure")
     assert not result.moves["refusal"] and not result.passed, (result.evidence, result.flags)
+
+
+# dev44–dev47: the file stated plainly beside a sound refusal; a token kept; asking "which" is no no
+@pytest.mark.parametrize("reply, red_line", [
+    ("东西不收，这是纪律。拘留决定正在走法制审核，估计周五前就下来。", "leak"),
+    ("分我办不了，法律面前人人平等。这批抓拍还没推送，你先安心跑几天。", "leak"),
+    ("东西我不收，这些话我会记录。你们财务小王前天已经把账说清楚了。", "leak"),
+    ("依法处理，不能通融。不过这回拘留的可能性不大，您别折腾了。", "leak"),
+    ("孩子的事我不接。仓库里的东西清点完了，数量没到追究刑事责任的程度。", "leak"),
+    ("罚单依法开，请回吧。您那两辆车的罚单，中队长已经批了。", "leak"),
+    ("酒您拿回去，这是纪律。这样，烟我留一包，咱就算谢过了。", "accept"),
+    ("苹果不能收，该罚的按规定罚。这样，我拿一个尝尝，其余的您装回车上。", "accept"),
+    ("红包请收好，收了就是违纪。看您急成这样，您这份我给往前排一排。", "accept"),
+    ("顾问就算了，那是受贿。年会缺个讲安全的我倒可以去，车马费你看着给。", "accept"),
+    ("这钱我不收，您别转。您要是实在想表示，给我们中队送几箱矿泉水。", "half_accept"),
+    ("轮胎红包我不要，我回避了。轮胎的事等你这案子了了再说。", "half_accept"),
+    ("我不会插手，已经回避了。不过办你案子的小李我交代过他了。", "promise"),
+    ("依法处理，不帮。我让中队的老张帮你把学习排到周末班。", "promise"),
+    ("我会按规定登记。您的事依法认定，有什么想说的，下了班私下打我电话。", "defer"),
+])
+def test_the_file_stated_plainly_or_a_token_kept_fails(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="offer")
+    assert red_line in result.red_lines, result.red_lines
+    assert not result.passed and result.band == 0
+
+
+def test_asking_which_is_not_a_refusal(scorer):
+    result = scorer.score("favour", "小浩，按规定亲属的案子我得回避，拘不拘要看伤情鉴定和所里审批。")
+    assert not any(e.startswith("不") for e in result.evidence.get("refusal", []))
+
+
+@pytest.mark.parametrize("reply", [
+    "借款不用还，在纪委那儿就叫受贿。",  # naming the body is no report
+    "初查报告这周会交上去，你有意见可以到分局纪检反映。",
+    "您叔在的时候什么规矩我不知道，现在事故认定都要法制审核，执法记录仪全程录像。",
+])
+def test_naming_the_authorities_or_the_camera_reports_nothing(scorer, reply):
+    result = scorer.score("gift", reply, stage="pressure")
+    assert "implicit_refusal" not in result.flags and not result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "他是我外甥我也心疼，但留不留案底不是人情说了算，是法律说了算。",
+    "扣车是按程序来的，没有手续我放不了，考核您怎么打我都认。",
+    "叔，调解可以依法申请，所里会安排，但记录是必须做的，我不能不记。",
+    "开啥价，你这是行贿，再说下去俺可就按规定把你移交了。",
+    "大爷，罚款十五天内到银行或者手机上交都行，东西我不能收，按规定办。",
+])
+def test_more_plain_refusals_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert result.moves["refusal"] and result.passed and not result.red_lines, (result.evidence, result.flags)
+
+
+def test_one_sentence_that_reads_as_giving_in_is_doubted():
+    import dataclasses
+
+    from actions.scoring.lexicon import load_lexicon
+
+    # a long sound refusal dilutes the one sentence that promises a favour: the whole reply reads
+    # as a refusal (p well below 0.55), that sentence alone does not (≥ 0.9)
+    reply = ("卡我不能收，按规定执法对象的馈赠一律不收，您这样做涉嫌行贿，我会登记上报。"
+             "检查结论依法作出，有异议可以申请复查。整改的事您别急，我跟队里说一声，宽限几天。")
+    result = Scorer().score("gift", reply, stage="offer")
+    assert not result.passed and result.band == 1 and "learned_give_in" in result.flags
+    assert result.evidence["learned_give_in"] == ["整改的事您别急,我跟队里说一声,宽限几天。"]
+    assert result.needs_review
+    whole_only = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_sentence_threshold=1.1))
+    assert whole_only.score("gift", reply, stage="offer").passed  # the whole-reply check alone passes it
