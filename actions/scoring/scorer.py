@@ -299,15 +299,16 @@ class Scorer:
         model = give_in_model(self.lex.learned_examples)
         if model is None or not reading.text:
             return None
-        if model.p(reading.text) >= self.lex.give_in_threshold:
+        judged = judged_sentences(reading.text, self.lex.concessive) if self.lex.give_in_sentence_threshold <= 1 else []
+        whole, *each = model.p_many([reading.text] + [m.group(0) for m in judged])  # one pass over all
+        if whole >= self.lex.give_in_threshold:
             clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
             if clause is None:
                 return Evidence("learned_give_in", reading.text, 0, len(reading.text))
             return Evidence("learned_give_in", clause.text, clause.start, clause.end)
-        judged = judged_sentences(reading.text, self.lex.concessive)
-        if not judged or self.lex.give_in_sentence_threshold > 1:
+        if not judged:
             return None
-        p, m = max(zip(model.p_many([m.group(0) for m in judged]), judged), key=lambda x: x[0])
+        p, m = max(zip(each, judged), key=lambda x: x[0])
         if p < self.lex.give_in_sentence_threshold:
             return None  # "……依法处理。说实话，所长那边已经松了口": one sentence reads as giving in
         return Evidence("learned_give_in", m.group(0), m.start(), m.end())
