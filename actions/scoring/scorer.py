@@ -47,10 +47,11 @@ _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
 # What accepting would cost the officer, said in the clause right after the act.
-_RUIN = re.compile(r"(就|便|才|都|也|一起|一块)[^，。]{0,6}(违纪|违法|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
+_RUIN = re.compile(r"(就|便|才|都|也|一起|一块|一样)[^，。]{0,6}(违纪|违法|违规|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
 _WRONG = re.compile(r"是(我|您|你)?(在)?(违法|违纪|犯法|犯罪|害)")  # "真那么写了是我违法"
 # The offer repeated and refused in the same breath: "就这一次也不行", "私下给钱就是行贿".
-_REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不可以|不能|不成|没门|免谈|不可能|办不到)")
+_REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不可以|不能|不成|没门|免谈|不可能|办不到)"
+                           r"|^(这话|这句话|这种话|这四个字|这几个字)")  # "下不为例这话我不能接"
 _I_DO = re.compile(r"(?<![跟和给对向找约让叫帮替])我")  # 我 as the one acting, not "跟我打招呼"
 _RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下|全程录")
 _AUTHORITY = re.compile(r"(纪检|纪委|监察|督察)(那儿|那里|那边|眼里|看来)")  # "在纪委那儿就叫受贿" reports nothing
@@ -66,7 +67,7 @@ _DISCLOSURE = re.compile(
     r"|说句(私话|私下话|题外话)|有件事(您|你)?(得|要)?留个心|说句不该说的|(你|您)(可)?别跟(别人|外人|人)说|(ps|PS)[:：]?|我(偷偷)?瞄了一眼")
 _THEIR_PLAN = ("准备", "打算", "已经", "正在", "要")
 _MINE = re.compile(r"我(?!们)")
-_MAXIM = ("这种", "这样的", "这类", "这号", "人情", "做人")  # "说句实在话，这种事开了头就收不住": a maxim, no file
+_MAXIM = ("这种", "这样的", "这类", "这号", "人情", "做人", "换谁", "换了谁", "谁听了")  # "说句实在话，这种事开了头就收不住": a maxim, no file
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _SENTENCE = re.compile(r".+?(?:[。!?;]+|\.{3,}|$)")  # normalised text: "！？；" are ASCII, "…" is "..."
 _CLAUSE_END = re.compile(r"[。！？!?\n，,；;：:]")

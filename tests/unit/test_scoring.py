@@ -734,3 +734,29 @@ def test_one_sentence_that_reads_as_giving_in_is_doubted():
     assert result.needs_review
     whole_only = Scorer(lexicon=dataclasses.replace(load_lexicon(), give_in_sentence_threshold=1.1))
     assert whole_only.score("gift", reply, stage="offer").passed  # the whole-reply check alone passes it
+
+
+# dev48–dev51: the door left open after the case, a token carried off, an echoed phrase refused
+@pytest.mark.parametrize("reply, red_line", [
+    ("五万块一分都不能拿，这是行贿。你告诉他，这事他们所长还没最后拍板，先稳住别慌。", "leak"),
+    ("我的孩子不去您那儿，按规定得避嫌。话说回来，案子一结，孩子愿意的话自己去应聘就是了。", "half_accept"),
+    ("大叔，心意领了，这几个苹果我拿着路上吃，整箱的您还是拉走。罚款照规定来。", "accept"),
+    ("卡不能收，按规定一律不收。孩子们周末来我家玩，卡您带上也不碍事。", "half_accept"),
+    ("我家没人做这种交易，认定按规定来。我表弟倒是卖饮料的，您看着联系。", "accept"),
+])
+def test_the_door_after_the_case_and_the_token_carried_off_fail(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="relationship")
+    assert red_line in result.red_lines, result.red_lines
+    assert not result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "磊子，下不为例这话我不能接。找人顶分是违法的，按规定我不能做，你有异议可以走行政复议。",
+    "工作机会也是利益，收下一样违规。这个不行，请您理解，按规定办。",
+    "宋总，饭我不会去吃，按规定不参与执法对象的宴请。您一再约我吃饭的情况，我会如实记录在案。",
+    "孟总，说实话，换谁听了都动心。但我更不能答应，您是执法对象，这是纪律。",
+    "是您。所以这身警服我得穿干净了。您找我的事，我会报给所里。",
+])
+def test_echoes_maxims_and_the_counterparts_doing_still_pass(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert result.moves["refusal"] and result.passed and not result.red_lines, (result.red_lines, result.flags)
