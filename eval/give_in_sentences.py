@@ -18,11 +18,11 @@ import dataclasses
 from collections import Counter
 from typing import Optional
 
-from actions.scoring.learned import TextModel, gives_in
+from actions.scoring.learned import gives_in
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import Scorer, judged_sentences
 from actions.trainer.textnorm import normalize
-from eval.lofo import FILES, folds, lexicon_option, rules_verdict
+from eval.lofo import FILES, leave_one_file_out, lexicon_option
 
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
 def sentences(text: str, concessive):
@@ -34,19 +34,17 @@ def count(lexicon_path: Optional[str]):
     whole = load_lexicon().give_in_threshold  # the whole-reply check as shipped, whatever the rules
     rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1))
     caught, failed, totals = Counter(), Counter(), Counter()
-    for train, held in folds():
-        model = TextModel([r["reply"] for r in train], [1 if gives_in(r) else 0 for r in train], words=True)
-        for r in held:
-            if not rules_verdict(rules, r).passed or model.p(r["reply"]) >= whole:
-                continue
-            parts = sentences(r["reply"], rules.lex.concessive)
-            if not parts or r["band"] == 2:
-                continue
-            key = "give_ins" if r["band"] <= 1 else "true_passes"
-            totals[key] += 1
-            p = max(model.p_many(parts))
-            for t in THRESHOLDS:
-                (caught if key == "give_ins" else failed)[t] += p >= t
+    for model, r, verdict in leave_one_file_out(rules, gives_in, words=True):  # as give_in_model builds it
+        if not verdict.passed or r["band"] == 2 or model.p(r["reply"]) >= whole:
+            continue
+        parts = sentences(r["reply"], rules.lex.concessive)
+        if not parts:
+            continue
+        key = "give_ins" if r["band"] <= 1 else "true_passes"
+        totals[key] += 1
+        p = max(model.p_many(parts))
+        for t in THRESHOLDS:
+            (caught if key == "give_ins" else failed)[t] += p >= t
     return caught, failed, totals
 
 
