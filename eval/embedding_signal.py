@@ -80,7 +80,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return np.stack([cache[t] for t in texts])
 
     lex = load_lexicon(lexicon)
-    rules = Scorer(lexicon=dataclasses.replace(lex, learned_threshold=1.1, give_in_threshold=1.1))
+    rules = Scorer(lexicon=dataclasses.replace(lex, learned_threshold=1.1, give_in_threshold=1.1,
+                                                give_in_sentence_threshold=1.1))
     print(f"development files: {', '.join(FILES)}")
     _table("give-in check, replies the rules pass", _signals(
         rules, gives_in, True, lambda r, v: v.passed, encode), "give-ins caught", "true passes failed")

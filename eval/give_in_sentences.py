@@ -32,7 +32,8 @@ def sentences(text: str, concessive):
 
 def count(lexicon_path: Optional[str]):
     whole = load_lexicon().give_in_threshold  # the whole-reply check as shipped, whatever the rules
-    rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1))
+    rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1,
+                                               give_in_sentence_threshold=1.1))  # the rules alone
     caught, failed, totals = Counter(), Counter(), Counter()
     for model, r, verdict in leave_one_file_out(rules, gives_in, words=True):  # as give_in_model builds it
         if not verdict.passed or r["band"] == 2 or model.p(r["reply"]) >= whole:

@@ -26,7 +26,8 @@ THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7)
 
 
 def count(lexicon_path: Optional[str]) -> Dict[str, Counter]:
-    rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1))  # the rules alone
+    rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), give_in_threshold=1.1,
+                                               give_in_sentence_threshold=1.1))  # the rules alone
     caught, failed, totals = Counter(), Counter(), Counter()
     for model, r, verdict in leave_one_file_out(rules, gives_in, words=True):  # as give_in_model builds it
         if not verdict.passed:

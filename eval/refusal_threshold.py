@@ -27,7 +27,8 @@ THRESHOLDS = (0.6, 0.7, 0.8, 0.9)
 
 def count(lexicon_path: Optional[str]):
     rules = Scorer(lexicon=dataclasses.replace(load_lexicon(lexicon_path), learned_threshold=1.1,
-                                               give_in_threshold=1.1))
+                                               give_in_threshold=1.1,
+                                               give_in_sentence_threshold=1.1))
     added, passes = {"right": Counter(), "wrong": Counter()}, {"right": Counter(), "wrong": Counter()}
     for model, r, v in leave_one_file_out(rules, refuses):
         if v.moves["refusal"] or GIVE_IN & set(v.red_lines) or "keyword_list" in v.flags:
