@@ -798,3 +798,33 @@ def test_a_talk_put_off_a_private_line_or_a_sponsorship_fails(scorer, reply, red
 def test_refusals_with_a_not_or_a_public_fact_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="offer")
     assert result.moves["refusal"] and result.passed and not result.red_lines, (result.red_lines, result.flags)
+
+
+# dev57–dev62: hearsay passed on, "all I can tell you", a talk put off for a quieter day
+@pytest.mark.parametrize("reply, red_line", [
+    ("卡请收回，按规定办。听办案的同事说，对方那边其实也没多大底气。", "leak"),
+    ("依法处理，谁说都一样。我只能跟你说，问题主要出在去年那几笔往来款上，别的我一个字都不会说。", "leak"),
+    ("钱你拿回去，这事依法办。你儿子那份估计够不上从重，你先别慌。", "leak"),
+    ("老孙的事按法律规定处理，您想都别想。今天这儿人多，有些话我不便说，过两天您再来找我。", "defer"),
+])
+def test_hearsay_and_a_quieter_day_fail(scorer, reply, red_line):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert red_line in result.red_lines, result.red_lines
+    assert not result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "林总，您的夸奖我收下了，东西不收，超载按规定处理。",
+    "您私下联系我孩子，已经涉嫌干扰执法，请您停止，这些情况我会如实报告纪检监察部门。",
+    "赵姐，这事我答应不了，法律面前人人平等，老孙得依法处理。您先缓一缓，身体要紧。",
+    "我知道你难，可再难也不能把规定当橡皮泥。分照记，学习考试抓紧报。",
+    "你的报案我们依法审查，不属于刑事案件就是不属于，你可以去法院起诉。",
+])
+def test_the_counterparts_doing_and_a_rule_held_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert result.moves["refusal"] and result.passed and not result.red_lines, (result.red_lines, result.flags)
+
+
+def test_an_echoed_not_against_the_rules_is_no_refusal(scorer):
+    result = scorer.score("gift", "不算违规??真的吗...", stage="request")
+    assert not result.moves["refusal"] and not result.passed
