@@ -104,6 +104,8 @@ def _negators_in(piece: str, lex: Lexicon) -> int:
     """How many negations a token carries: "不能" one, "不能不" two, "不过" none."""
     if piece in lex.negators:
         return 1
+    if len(piece) == 3 and piece[0] == piece[2] and piece[1] in "不没":
+        return 0  # "是不是", "能不能": a question, not a negation
     if piece and set(piece) <= _MODAL_CHARS and any(ch in _NEGATOR_CHARS for ch in piece):
         return sum(piece.count(ch) for ch in _NEGATOR_CHARS)
     if len(piece) == 2 and piece[0] in "不没别" and piece not in _NOT_NEGATIONS:

@@ -828,3 +828,24 @@ def test_the_counterparts_doing_and_a_rule_held_pass(scorer, reply):
 def test_an_echoed_not_against_the_rules_is_no_refusal(scorer):
     result = scorer.score("gift", "不算违规??真的吗...", stage="request")
     assert not result.moves["refusal"] and not result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "你是不是脑子进水了？规定我要守，这事我不办。",  # 是不是 asks, it does not negate
+    "你少他妈拿领导压我，这事按规定办。",
+    "定你个头，没门，要钱去法院告。",
+    "你个老东西少拿工人说事，依法收缴，没得商量。",
+])
+def test_rude_words_in_a_refusal_hold_it_below_a_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert "abusive" in result.red_lines and result.band == 2
+
+
+@pytest.mark.parametrize("reply", [
+    "茶叶里装的什么，你我都清楚。这是行贿，别往下说了。",
+    "较真是我的本分。记录按程序逐条审核，你不用在我身上花心思。",
+    "刘哥，合格我写不了，按消防法必须整改。",
+])
+def test_stop_there_and_i_cannot_write_it_refuse(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert result.moves["refusal"] and result.passed, (result.evidence, result.flags)
