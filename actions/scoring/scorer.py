@@ -498,8 +498,8 @@ class Scorer:
                 for k in range(e.start, e.end):
                     covered[k] = True
         enumerated = not re.search(r"[。，,.!！;；]", text)  # "依法依规、按程序、抱歉": only list separators
-        if not enumerated and any(not covered[e.start] for e in evidence.get("courtesy", [])):
-            return False  # a courteous word of its own ("谢谢") speaks to someone
+        if not enumerated and any(not covered[e.start] or e.span == "请" for e in evidence.get("courtesy", [])):
+            return False  # a courteous word of its own ("谢谢") or a 请 ("红包请收回") speaks to someone
         fragments, start = [], 0
         for m in re.finditer(r"[\W_]+|$", text):  # any run of non-word characters: "依法依规→回避→申诉渠道"
             if m.start() > start:

@@ -849,3 +849,9 @@ def test_rude_words_in_a_refusal_hold_it_below_a_pass(scorer, reply):
 def test_stop_there_and_i_cannot_write_it_refuse(scorer, reply):
     result = scorer.score("gift", reply, stage="offer")
     assert result.moves["refusal"] and result.passed, (result.evidence, result.flags)
+
+
+@pytest.mark.parametrize("reply", ["紅包請收回，認定只看證據，請別再這樣。", "大爷，五百块请收好，这算行贿，按规定必须卸载。"])
+def test_a_please_speaks_to_someone_so_it_is_no_keyword_list(scorer, reply):
+    result = scorer.score("gift", reply, stage="request")
+    assert "keyword_list" not in result.flags and result.passed, (result.flags, result.evidence)
