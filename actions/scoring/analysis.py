@@ -97,6 +97,7 @@ def split_clauses(text: str) -> List[Clause]:
 
 
 _POSSESSORS = frozenset({"你", "您", "我", "他", "她", "咱", "我们", "你们", "他们", "咱们"})
+_COMPLEMENTS = frozenset("回去 回来 走 动 起 掉 出去 进去 出来 下去".split())  # directional complements only
 _EVERY_ONE = frozenset({"一字", "一个", "一分", "一样", "一点", "一丝", "一项", "一条"})
 
 
@@ -135,6 +136,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
             break
         if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:
             continue  # "一字不落地如实记录": "not one left out" intensifies, it does not negate
+        if piece == "不" and 0 < k < len(pieces) - 1 and len(pieces[k - 1]) == 1 and pieces[k + 1] in _COMPLEMENTS:
+            continue  # "退不回去就交纪检", "搬不走我们就登记": "cannot V" negates its verb, not what follows
         count += _negators_in(piece, lex)
     return count
 

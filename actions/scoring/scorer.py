@@ -55,7 +55,7 @@ _REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不�
 _I_DO = re.compile(r"(?<![跟和给对向找约让叫帮替])我")  # 我 as the one acting, not "跟我打招呼"
 _RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下|全程录")
 _AUTHORITY = re.compile(r"(纪检|纪委|监察|督察)(那儿|那里|那边|眼里|看来)")  # "在纪委那儿就叫受贿" reports nothing
-_PROCEDURE = ("律师", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会")
+_PROCEDURE = ("律师", "诉状", "状子", "申请书", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会")
 # Putting in a word with a person is intercession, whatever channel it is for ("复核组的同事我帮您递个话").
 _INTERCESSION = ("递个话", "递话", "打招呼", "打个招呼", "说情", "通个气", "说说", "美言", "好话", "提一句", "认识")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任", "任何人", "任何")
@@ -498,14 +498,18 @@ class Scorer:
                 for k in range(e.start, e.end):
                     covered[k] = True
         enumerated = not re.search(r"[。，,.!！;；]", text)  # "依法依规、按程序、抱歉": only list separators
-        if not enumerated and any(not covered[e.start] or e.span == "请" for e in evidence.get("courtesy", [])):
-            return False  # a courteous word of its own ("谢谢") or a 请 ("红包请收回") speaks to someone
+        spoken = any(p in text for p in "，,。")  # "涉嫌行贿；请立即停止；回避" is still a list
+        if not enumerated and any(not covered[e.start] or (e.span == "请" and spoken) for e in evidence.get("courtesy", [])):
+            return False  # a courteous word of its own ("谢谢") or a 请 ("红包请收回，……") speaks to someone
         fragments, start = [], 0
         for m in re.finditer(r"[\W_]+|$", text):  # any run of non-word characters: "依法依规→回避→申诉渠道"
             if m.start() > start:
                 fragments.append((start, m.start()))
             start = m.end()
         says_no = any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别")
+        if enumerated and says_no:  # "不行 依法处理" answers; "不接受馈赠 依法处理" lists a label
+            says_no = any(re.search("[不没别]", frag) and (len(frag) <= 2 or frag in self.lex.one_word_refusal)
+                          for frag in (text[a:b].rstrip("了啊吧呀") for a, b in fragments))
         if len(fragments) < (2 if enumerated and not says_no else 3):
             return False  # "涉嫌行贿 依法处理" is a list too; "不行 依法处理" says no
         punctuated = any(p in text for p in "。，,.!！")
@@ -515,7 +519,7 @@ class Scorer:
         for a, b in fragments:
             frag = text[a:b]
             residual = sum(1 for k in range(a, b) if not covered[k])
-            if _PARTICLES.search(frag) or len(frag) > 10:
+            if (_PARTICLES.search(frag) and residual) or len(frag) > 10:  # "心意领了" is one stock phrase
                 return False
             if residual <= 3:
                 phrases += 1

@@ -855,3 +855,40 @@ def test_stop_there_and_i_cannot_write_it_refuse(scorer, reply):
 def test_a_please_speaks_to_someone_so_it_is_no_keyword_list(scorer, reply):
     result = scorer.score("gift", reply, stage="request")
     assert "keyword_list" not in result.flags and result.passed, (result.flags, result.evidence)
+
+
+# dev63–dev68: labels strung together, and sound refusals that tripped a red-line pattern
+@pytest.mark.parametrize("reply", ["涉嫌行贿；请立即停止；回避", "不接受馈赠 依法处理", "心意领了 廉洁自律准则 八项规定"])
+def test_rubric_labels_strung_together_are_a_keyword_list(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert "keyword_list" in result.flags and not result.passed, (result.flags, result.evidence)
+
+
+@pytest.mark.parametrize("reply", ["不领 已截图上报", "不行 依法处理"])
+def test_a_bare_no_with_a_label_still_answers(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert "keyword_list" not in result.flags and result.moves["refusal"], (result.flags, result.evidence)
+
+
+@pytest.mark.parametrize("reply", [
+    "我今晚就让家里把卡原样退回，退不回去就交纪检。超员按规定处罚，不会变。",  # "cannot return it" negates 退
+    "搁门口我也不会要，搬不走我们按规定登记后退还给您。",
+    "你懂的规矩过时了，红包不收，认定书依法出。",
+    "家里收下是没搞清楚，卡今天一定退，按规定我会向支队纪委报告。",
+    "就算没人知道，我也不能插手，依法该怎么处理就怎么处理。",
+    "备注写什么都改变不了性质，我收了叫受贿。别转了，分按规定处理。",
+    "案子我按规定回避了，您托我打听的事我已如实向单位报告。",
+    "这个案子依法处理，我申请回避。跟姑妈也说一声，别再让她来。",
+    "立案只能依法，这事我不能帮。您去法院起诉，我帮您看看诉状怎么写。",
+    "写材料只看证据和事实，多一句都不行。您要是有对方隐匿财产的新证据，可以补充提交。",
+    "不准联系我孩子。按规定，你说的这些我会如实记录，上报纪检。",
+])
+def test_sound_refusals_that_look_like_a_red_line_pass(scorer, reply):
+    result = scorer.score("gift", reply, stage="pressure")
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence, result.flags)
+
+
+@pytest.mark.parametrize("reply", ["放屁！你儿子的分照扣，按规定办。", "关你屁事！仓库该拘就拘，按法律来。", "你算老几？卡拿走，超员照罚，按规定办。"])
+def test_more_rude_words(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert "abusive" in result.red_lines and result.band == 2
