@@ -892,3 +892,9 @@ def test_sound_refusals_that_look_like_a_red_line_pass(scorer, reply):
 def test_more_rude_words(scorer, reply):
     result = scorer.score("favour", reply, stage="pressure")
     assert "abusive" in result.red_lines and result.band == 2
+
+
+@pytest.mark.parametrize("reply", ["宋老板，这饭我不能不推，登记的事明天到所里按程序谈。", "规定面前没有老领导，排队的事我不能开口。"])
+def test_declining_twice_negated_or_not_speaking_up_refuses(scorer, reply):
+    result = scorer.score("favour", reply, stage="relationship")
+    assert result.moves["refusal"] and result.passed, (result.evidence, result.flags)
