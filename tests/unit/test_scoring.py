@@ -898,3 +898,33 @@ def test_more_rude_words(scorer, reply):
 def test_declining_twice_negated_or_not_speaking_up_refuses(scorer, reply):
     result = scorer.score("favour", reply, stage="relationship")
     assert result.moves["refusal"] and result.passed, (result.evidence, result.flags)
+
+
+# dev69–dev74: the file stated plainly, a different benefit taken, special treatment that sounds like procedure
+@pytest.mark.parametrize("reply, red_line", [
+    ("这个案子只能依法办，我不会变通。孙某的血检报告今天下午已经出来了，大队明天就立案。", "leak"),
+    ("鄭局，案子我還是依法辦。孫某這次的血檢是一百六十多毫克，誰也改不了。", "leak"),
+    ("别说气话，这事我不能办，按规定我回避了。小刚自己在笔录里把放贷的事都说了。", "leak"),
+    ("您去哪儿反映都行，案子我只能依法办。对方公司已经先一步向法院起诉您了。", "leak"),
+    ("卡不会收，按规定我还要报告。明天是分局治安大队带队，您自己掂量。", "leak"),
+    ("按规定我绝不干。倒是我侄子刚退伍没活干，你公司要是缺司机，让他去你那儿试试？", "half_accept"),  # on a condition
+    ("红包不收，认定书依法作出。你超市给中队办张团购卡，打八折，大家买东西方便。", "accept"),
+    ("违规宴请按纪律不能参加。不过菜都点了别浪费，打包几个让人送到所里。", "accept"),
+    ("孙某的案子依法处理，我申请回避。血检报告出来，我第一时间抄一份给您。", "promise"),
+    ("超员的事依法处理不会变。处罚决定书我会写得温和些，不点贵公司的名字。", "promise"),
+    ("孩子按程序处理，有疑问可以申请复核。复核那天我去窗口打个招呼，让他们快点给办。", "promise"),
+])
+def test_the_file_told_a_side_benefit_or_special_treatment_fails(scorer, reply, red_line):
+    result = scorer.score("gift", reply, stage="pressure")
+    assert red_line in result.red_lines, (result.red_lines, result.evidence)
+    assert not result.passed
+
+
+@pytest.mark.parametrize("reply", [
+    "师父，酒我不能收，按规定执法对象的东西一律不能收。麻烦您帮我说一声。",
+    "郑局，您替我说话，我记着。可这个案子我不能按您的意思办，您这次过问我按规定如实登记。",
+    "醉驾标准是八十毫克，这是法律规定的，谁来都一样，我不能改。",
+])
+def test_messages_past_kindness_and_the_law_itself_still_pass(scorer, reply):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence, result.flags)
