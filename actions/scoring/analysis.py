@@ -134,6 +134,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         seen += piece != "的"  # a particle: "不可能收你的钱去替你说情" is still in scope
         if seen > lex.negation_window:
             break
+        if k > 0 and len(piece) >= 2 and piece[0] in "不没" and pieces[k - 1].endswith(piece[1:]):
+            continue  # "能不能" split as 能 + 不能: a question, not a negation
         if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:
             continue  # "一字不落地如实记录": "not one left out" intensifies, it does not negate
         if piece == "不" and 0 < k < len(pieces) - 1 and len(pieces[k - 1]) == 1 and pieces[k + 1] in _COMPLEMENTS:

@@ -954,3 +954,30 @@ def test_four_bare_labels_are_a_list_even_with_a_no(scorer):
 def test_teaching_a_formal_route_and_terse_clauses_pass(scorer, reply):
     result = scorer.score("gift", reply, stage="offer")
     assert result.passed and not result.red_lines, (result.red_lines, result.flags)
+
+
+# dev76: the offer refused, then the officer asks a favour back
+@pytest.mark.parametrize("reply", [
+    "改不了，弄虚作假是违法的。哎，听说您家开幼儿园？我家老二明年入园，您给留个名额呗。",
+    "罚单撤不了，依法开的就得依法处理。对了，嫂子那家美容院，我媳妇办卡能不能给个内部价？",
+    "茶叶不收，整改按规定来。倒是你小舅子那个篮球馆，周末我们队里打球，场地费就免了吧？",
+    "红包不收，认定不改。话又说回来，你超市招不招暑期工？我侄子放假想找点事干。",
+    "不予立案按程序该出就出，你不服可以申请复议。另外过年你回镇上，顺路捎我爸去县医院复查一趟。",
+])
+def test_asking_a_favour_back_fails(scorer, reply):
+    result = scorer.score("gift", reply, stage="relationship")
+    assert "accept" in result.red_lines, (result.red_lines, result.evidence)
+    assert not result.passed
+
+
+def test_can_or_cannot_asks_rather_than_negates(scorer):
+    from actions.scoring.analysis import read
+
+    reading = read("我媳妇办卡能不能给个内部价？", scorer.lex)
+    assert [e.category for e in reading.evidence if e.span == "给个内部价"] == ["accept"]
+
+
+def test_naming_the_trade_is_not_asking_for_it(scorer):
+    reply = "郑局，拿培训名额换改结果，这已经涉嫌违纪违法，请您不要再提。我会申请回避，由其他同志依法办理。"
+    result = scorer.score("favour", reply, stage="offer", conflict_of_interest=True)
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence)
