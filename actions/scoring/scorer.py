@@ -302,7 +302,8 @@ class Scorer:
                 end = stop.start() if stop else len(reading.text)
             rest = reading.text[m.end():end].lstrip("吧啊呀哈:：，,、—… ")
             start = end - len(rest)
-            if (len(rest) < 4 or _MINE.search(rest) or rest.startswith(_MAXIM) or _PUBLIC.search(reading.text, start, _sentence_end(reading.text, start))
+            public = _PUBLIC.search(reading.text, start, _sentence_end(reading.text, start))
+            if (len(rest) < 4 or _MINE.search(rest) or rest.startswith(_MAXIM) or public
                     or end < len(reading.text) and reading.text[end] in "?？"):
                 continue
             if any(start <= f.start < end for g in ("refusal", "legal_basis", "formal_channel", "warning", "recusal")
@@ -525,7 +526,8 @@ class Scorer:
                     covered[k] = True
         enumerated = not re.search(r"[。，,.!！;；]", text)  # "依法依规、按程序、抱歉": only list separators
         spoken = any(p in text for p in "，,。")  # "涉嫌行贿；请立即停止；回避" is still a list
-        if not enumerated and any(not covered[e.start] or (e.span == "请" and spoken) for e in evidence.get("courtesy", [])):
+        if not enumerated and any(not covered[e.start] or (e.span == "请" and spoken)
+                                  for e in evidence.get("courtesy", [])):
             return False  # a courteous word of its own ("谢谢") or a 请 ("红包请收回，……") speaks to someone
         fragments, start = [], 0
         for m in re.finditer(r"[\W_]+|$", text):  # any run of non-word characters: "依法依规→回避→申诉渠道"
