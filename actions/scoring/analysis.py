@@ -105,13 +105,19 @@ def _negators_in(piece: str, lex: Lexicon) -> int:
     """How many negations a token carries: "不能" one, "不能不" two, "不过" none."""
     if piece in lex.negators:
         return 1
-    if len(piece) == 3 and piece[0] == piece[2] and piece[1] in "不没":
-        return 0  # "是不是", "能不能": a question, not a negation
     if piece and set(piece) <= _MODAL_CHARS and any(ch in _NEGATOR_CHARS for ch in piece):
         return sum(piece.count(ch) for ch in _NEGATOR_CHARS)
     if len(piece) == 2 and piece[0] in "不没别" and piece not in _NOT_NEGATIONS:
         return 1  # jieba glues the negator to the next character: "不往", "没给", "别转"
     return 0
+
+
+def _asks_either_way(pieces: List[str], k: int) -> bool:
+    """"是不是", "能不能" — one token, or jieba's 能 + 不能 (办卡能 + 不能): a question, not a negation."""
+    piece = pieces[k]
+    if len(piece) == 3 and piece[0] == piece[2] and piece[1] in "不没":
+        return True
+    return k > 0 and len(piece) >= 2 and piece[0] in "不没" and pieces[k - 1].endswith(piece[1:])
 
 
 def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
@@ -134,8 +140,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
         seen += piece != "的"  # a particle: "不可能收你的钱去替你说情" is still in scope
         if seen > lex.negation_window:
             break
-        if k > 0 and len(piece) >= 2 and piece[0] in "不没" and pieces[k - 1].endswith(piece[1:]):
-            continue  # "能不能" split as 能 + 不能: a question, not a negation
+        if _asks_either_way(pieces, k):
+            continue
         if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:
             continue  # "一字不落地如实记录": "not one left out" intensifies, it does not negate
         if piece == "不" and 0 < k < len(pieces) - 1 and len(pieces[k - 1]) == 1 and pieces[k + 1] in _COMPLEMENTS:

@@ -78,7 +78,6 @@ _WHEN = re.compile(r"昨天|前天|上周|上个月|前两天|前几天|这周|�
 _HOW_MANY = re.compile(r"[0-9一二三四五六七八九十两百千万]+(个|条|次|箱|趟|毫克|天|万|辆|户|组|笔)")
 _FILE_ACT = re.compile(r"调了|派了|接到|交代|决定|签批|核实|定在|查到|冻结|移交|报到|进卷")
 _ADDRESSED = re.compile(r"[您你咱]")
-_MOVES_TOLD = ("refusal", "legal_basis", "formal_channel", "warning", "record_report", "recusal", "courtesy")
 _MAXIM = ("这种", "这样的", "这类", "这号", "人情", "做人", "换谁", "换了谁", "谁听了")  # "说句实在话，这种事开了头就收不住": a maxim, no file
 _SENTENCE = re.compile(r".+?(?:[。!?;]+|\.{3,}|$)")  # normalised text: "！？；" are ASCII, "…" is "..."
 _CLAUSE_END = re.compile(r"[。！？!?\n，,；;：:]")
@@ -324,7 +323,7 @@ class Scorer:
             told = m.group(0)
             if len(told) < 8 or _ADDRESSED.search(told) or _MINE.search(told):
                 continue
-            if any(a <= e.start < b for g in _MOVES_TOLD for e in evidence.get(g, [])):
+            if any(a <= e.start < b for g in MOVES for e in evidence.get(g, [])):
                 continue
             if _WHEN.search(told) and (_HOW_MANY.search(told) or _FILE_ACT.search(told)):
                 found.append(Evidence("leak", told, a, b))
