@@ -337,9 +337,10 @@ class Scorer:
         judged = judged_sentences(reading.text, self.lex.concessive) if self.lex.give_in_sentence_threshold <= 1 else []
         whole, *each = model.p_many([reading.text] + [m.group(0) for m in judged])  # one pass over all
         if whole >= self.lex.give_in_threshold:
-            clause = max(reading.clauses, key=lambda c: model.p(c.text), default=None)
-            if clause is None:
+            if not reading.clauses:
                 return Evidence("learned_give_in", reading.text, 0, len(reading.text))
+            _, clause = max(zip(model.p_many([c.text for c in reading.clauses]), reading.clauses),
+                            key=lambda x: x[0])  # one pass over all clauses
             return Evidence("learned_give_in", clause.text, clause.start, clause.end)
         if not judged:
             return None
