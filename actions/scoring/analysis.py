@@ -142,8 +142,8 @@ def _negation_count(clause: Clause, match_start: int, lex: Lexicon) -> int:
             break
         if _asks_either_way(pieces, k):
             continue
-        if piece == "不" and k > 0 and pieces[k - 1] in _EVERY_ONE:
-            continue  # "一字不落地如实记录": "not one left out" intensifies, it does not negate
+        if piece[:1] == "不" and len(piece) <= 2 and k > 0 and pieces[k - 1] in _EVERY_ONE:
+            continue  # "一字不落地如实记录", "一字 不落 写进报告": "not one left out" intensifies, it does not negate
         if piece == "不" and 0 < k < len(pieces) - 1 and len(pieces[k - 1]) == 1 and pieces[k + 1] in _COMPLEMENTS:
             continue  # "退不回去就交纪检", "搬不走我们就登记": "cannot V" negates its verb, not what follows
         count += _negators_in(piece, lex)

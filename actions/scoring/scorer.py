@@ -551,8 +551,8 @@ class Scorer:
         for a, b in fragments:
             frag = text[a:b]
             residual = sum(1 for k in range(a, b) if not covered[k])
-            if (_PARTICLES.search(frag) and residual) or len(frag) > 10:  # "心意领了" is one stock phrase
-                return False
+            if (_PARTICLES.search(frag) and residual) or (len(frag) > 10 and (residual > 1 or not enumerated)):
+                return False  # "心意领了" is one stock phrase; listed, "不能接受执法对象的任何馈赠" is two
             if residual <= 3:
                 phrases += 1
             elif len(frag) > 6:
