@@ -23,7 +23,7 @@ _NEGATOR_CHARS = "不没别未勿莫甭"
 _MODAL_CHARS = set(_NEGATOR_CHARS + "能会可有得要用必敢想准再是该应")
 _NOT_NEGATIONS = frozenset(
     "不过 不错 不仅 不但 不管 不论 不断 不少 不久 不同 不然 不如 不是 没事 别人 别的 不妨 不止 不只 不愧 不免 不禁 "
-    "不服 不满 不公 不利 不安 不幸 不良 不法 不当 不足 不够 不清 不明 不一 不对 不好 不易 不再".split())
+    "不服 不满 不公 不利 不安 不幸 不良 不法 不当 不足 不够 不清 不明 不一 不对 不好 不易 不再 不予".split())
 _lock = threading.Lock()
 
 
