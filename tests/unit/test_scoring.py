@@ -1100,3 +1100,25 @@ def test_refusals_the_rules_read_without_the_learned_opinion(scorer, reply, span
     result = scorer.score("favour", reply, stage="pressure")
     assert span in result.evidence.get("refusal", []), (result.evidence, result.flags)
     assert result.passed and "learned_refusal" not in result.flags, (result.red_lines, result.flags)
+
+
+# dev89–dev92: a curse inside a refusal, a child who finds his own job, indecision inside a long reply
+def test_a_curse_at_the_person_is_abusive_even_in_a_refusal(scorer):
+    result = scorer.score("gift", "两万块？你他妈当我是什么人？钱收起来，这叫行贿，依法处理！", stage="offer")
+    assert "abusive" in result.red_lines and result.band == 2, (result.red_lines, result.band)
+
+
+def test_a_child_who_finds_his_own_job_is_no_favour_asked(scorer):
+    reply = "执法对象安排的工作一律不能接受，这是廉洁自律准则的规定。我孩子会自己去找工作。"
+    result = scorer.score("gift", reply, stage="offer")
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence)
+
+
+@pytest.mark.parametrize("reply", [
+    "规矩是规矩，家是家，这两样我哪个都不想丢。我现在真不知道怎么办才好，一边是你，一边是这身衣服。",
+    "登记的事按治安管理的规定办。吃饭这事嘛，合不合适我也拿不太准，您这么热情，我也不好一口回了。",
+    "我们这行有我们这行的纪律，吃饭这种事，说小也小，说大也大，我也说不好您这算哪一种。",
+])
+def test_saying_one_cannot_decide_fails_inside_a_sound_reply(scorer, reply):
+    result = scorer.score("gift", reply, stage="relationship")
+    assert "defer" in result.red_lines and not result.passed, (result.red_lines, result.evidence)

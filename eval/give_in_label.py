@@ -1,0 +1,64 @@
+"""What should the learned give-in check learn: replies that give in, or every reply that fails? Dev data only.
+
+The check (actions/scoring/learned.py) is trained on "gives in" (a red line of accept, half-accept,
+promise, defer or leak). A wavering reply in band 1 with no red line counts there as not giving in,
+so training on such replies can teach the model to pass them. The alternative is to learn "fails"
+(bands 0–1). Eight folds by file (files dealt round-robin); among the replies the rules pass (band 2
+left out), each label's model with the shipped sentence check (0.9), at several whole-reply
+thresholds: bands 0–1 caught / true passes (bands 3–4) failed.
+
+    .venv/bin/python -m eval.give_in_label      # about ten minutes on two cores
+
+Measured in session 7 (95 files, v42) and not adopted: see README "How scoring works".
+Held-out files are never read.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from actions.scoring.learned import TextModel, gives_in
+from actions.scoring.lexicon import load_lexicon
+from actions.scoring.scorer import Scorer, judged_sentences
+from actions.trainer.textnorm import normalize
+from eval.bench_scoring import read_set
+from eval.lofo import FILES, rules_verdict
+
+FOLDS = 8
+THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.65)
+LABELS = {"gives in (shipped)": gives_in, "fails (bands 0-1)": lambda r: r["band"] <= 1}
+
+
+def main() -> int:
+    shipped = load_lexicon()
+    rules = Scorer(lexicon=dataclasses.replace(shipped, give_in_threshold=1.1, give_in_sentence_threshold=1.1))
+    data = {f: read_set(f) for f in FILES}
+    caught = {k: Counter() for k in LABELS}
+    failed = {k: Counter() for k in LABELS}
+    totals = Counter()
+    for i in range(FOLDS):
+        held = set(FILES[i::FOLDS])
+        train = [r for f in FILES if f not in held for r in data[f]]
+        models = {k: TextModel([r["reply"] for r in train], [1 if fn(r) else 0 for r in train], words=True)
+                  for k, fn in LABELS.items()}
+        for r in (r for f in FILES if f in held for r in data[f]):
+            if r["band"] == 2 or not rules_verdict(rules, r).passed:
+                continue
+            key = "bands 0-1" if r["band"] <= 1 else "true passes"
+            totals[key] += 1
+            judged = [m.group(0) for m in judged_sentences(normalize(r["reply"]), shipped.concessive)]
+            for name, model in models.items():
+                whole, *each = model.p_many([r["reply"]] + judged)
+                sentence = max(each, default=0.0) >= shipped.give_in_sentence_threshold
+                for t in THRESHOLDS:
+                    (caught if key == "bands 0-1" else failed)[name][t] += whole >= t or sentence
+    print(f"development files: {len(FILES)} in {FOLDS} folds; replies the rules pass: "
+          f"{totals['bands 0-1']} in bands 0-1, {totals['true passes']} true passes")
+    print("caught / failed at each whole-reply threshold (sentence check at the shipped threshold)")
+    for name in LABELS:
+        print(f"{name:>20}: " + "  ".join(f"{t}: {caught[name][t]}/{failed[name][t]}" for t in THRESHOLDS))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
