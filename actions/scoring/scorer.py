@@ -543,14 +543,14 @@ class Scorer:
         punctuated = any(p in text for p in "。，,.!！")
         # four or more bare labels in a row are a list even with a no among them:
         # "不能接受馈赠，涉嫌行贿，记录在案，纪检监察"
-        labels = len(fragments) >= 4 and all(4 <= b - a <= 8 and sum(not covered[k] for k in range(a, b)) <= 2
-                                             for a, b in fragments)
+        residuals = [sum(not covered[k] for k in range(a, b)) for a, b in fragments]  # words no phrase explains
+        labels = len(fragments) >= 4 and all(4 <= b - a <= 8 and residual <= 2
+                                             for (a, b), residual in zip(fragments, residuals))
         if punctuated and says_no and not labels:
             return False  # "手机不能收，按规矩办": terse sentences that say no
         phrases = 0
-        for a, b in fragments:
+        for (a, b), residual in zip(fragments, residuals):
             frag = text[a:b]
-            residual = sum(1 for k in range(a, b) if not covered[k])
             if (_PARTICLES.search(frag) and residual) or (len(frag) > 10 and (residual > 1 or not enumerated)):
                 return False  # "心意领了" is one stock phrase; listed, "不能接受执法对象的任何馈赠" is two
             if residual <= 3:
