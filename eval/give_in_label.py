@@ -21,8 +21,7 @@ from actions.scoring.learned import TextModel, gives_in
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import Scorer, judged_sentences
 from actions.trainer.textnorm import normalize
-from eval.bench_scoring import read_set
-from eval.lofo import FILES, rules_verdict
+from eval.lofo import FILES, folds, rules_verdict
 
 FOLDS = 8
 THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.65)
@@ -32,16 +31,13 @@ LABELS = {"gives in (shipped)": gives_in, "fails (bands 0-1)": lambda r: r["band
 def main() -> int:
     shipped = load_lexicon()
     rules = Scorer(lexicon=dataclasses.replace(shipped, give_in_threshold=1.1, give_in_sentence_threshold=1.1))
-    data = {f: read_set(f) for f in FILES}
     caught = {k: Counter() for k in LABELS}
     failed = {k: Counter() for k in LABELS}
     totals = Counter()
-    for i in range(FOLDS):
-        held = set(FILES[i::FOLDS])
-        train = [r for f in FILES if f not in held for r in data[f]]
+    for train, held in folds(FOLDS):
         models = {k: TextModel([r["reply"] for r in train], [1 if fn(r) else 0 for r in train], words=True)
                   for k, fn in LABELS.items()}
-        for r in (r for f in FILES if f in held for r in data[f]):
+        for r in held:
             if r["band"] == 2 or not rules_verdict(rules, r).passed:
                 continue
             key = "bands 0-1" if r["band"] <= 1 else "true passes"

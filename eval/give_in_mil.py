@@ -23,8 +23,7 @@ from actions.scoring.learned import TextModel, gives_in
 from actions.scoring.lexicon import load_lexicon
 from actions.scoring.scorer import _SENTENCE, Scorer, judged_sentences
 from actions.trainer.textnorm import normalize
-from eval.bench_scoring import read_set
-from eval.lofo import FILES, rules_verdict
+from eval.lofo import FILES, folds, rules_verdict
 
 THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95)
 
@@ -58,14 +57,11 @@ def main(argv=None) -> int:
     k = parser.parse_args(argv).folds
     shipped = load_lexicon()
     rules = Scorer(lexicon=dataclasses.replace(shipped, give_in_threshold=1.1, give_in_sentence_threshold=1.1))
-    data = {f: read_set(f) for f in FILES}
     caught, failed, totals = Counter(), Counter(), Counter()
-    for i in range(k):
-        held = set(FILES[i::k])
-        train = [r for f in FILES if f not in held for r in data[f]]
+    for train, held in folds(k):
         whole = TextModel([r["reply"] for r in train], [1 if gives_in(r) else 0 for r in train], words=True)
         per_sentence = sentence_model(train)
-        for r in (r for f in FILES if f in held for r in data[f]):
+        for r in held:
             if r["band"] == 2 or not rules_verdict(rules, r).passed or whole.p(r["reply"]) >= shipped.give_in_threshold:
                 continue
             key = "give_ins" if r["band"] <= 1 else "true_passes"
