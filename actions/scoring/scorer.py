@@ -47,11 +47,14 @@ _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
 # What accepting would cost the officer, said in the clause right after the act.
-_RUIN = re.compile(r"(就|便|才|都|也|一起|一块|一样)[^，。]{0,6}(违纪|违法|违规|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
+_RUIN = re.compile(r"(就|便|才|都|也|一起|一块|一样)(?![^，。]{0,6}(不算|不是|不会|不犯|没))[^，。]{0,6}(违纪|违法|违规|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
 _WRONG = re.compile(r"是(我|您|你)?(在)?(违法|违纪|犯法|犯罪|害)")  # "真那么写了是我违法"
 # The offer repeated and refused in the same breath: "就这一次也不行", "私下给钱就是行贿".
 _REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不可以|不能|不成|没门|免谈|不可能|办不到)"
-                           r"|^(这话|这句话|这种话|这四个字|这几个字)")  # "下不为例这话我不能接"
+                           r"|^(这话|这句话|这种话|这四个字|这几个字)"  # "下不为例这话我不能接"
+                           r"|^(?![^，。]*不是)[^，。]{0,8}(不合|不符合)(程序|规定|规矩|法律|法规)$")  # "拖着不出文书不合程序"
+# The counterpart's deal named: "你拿旅游换超员从轻处理，涉嫌行贿" — what they want, not what the officer gives.
+_THEIR_DEAL = re.compile(r"(拿|用|以)[^，。]{1,10}(换|换取|谋取)")
 _I_DO = re.compile(r"(?<![跟和给对向找约让叫帮替])我")  # 我 as the one acting, not "跟我打招呼"
 _RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下|全程录")
 _AUTHORITY = re.compile(r"(纪检|纪委|监察|督察)(那儿|那里|那边|眼里|看来)")  # "在纪委那儿就叫受贿" reports nothing
@@ -236,6 +239,8 @@ class Scorer:
                                     and self._leads_to_advice(reading, e, evidence))]
         evidence["leak"] += self._confided(reading, evidence)
         evidence["leak"] += self._bare_facts(reading, evidence)
+        # "拖着不出文书不合程序", "先叫人来谈也不行": the delay named and refused in one breath.
+        evidence["defer"] = [e for e in evidence.get("defer", []) if not self._named_for_cost(reading, e)]
         evidence["half_accept"] = [e for e in evidence.get("half_accept", [])
                                    if not (self._echoed(reading, e, evidence) or self._quoted(reading, e)
                                            or self._explained(reading, e, evidence)
@@ -277,9 +282,10 @@ class Scorer:
 
     def _not_a_yes(self, reading: Reading, e: Evidence, evidence: Dict[str, List[Evidence]]) -> bool:
         """An acceptance or promise match that is not the officer saying yes: asked back, echoed, quoted,
-        announcing or thanking before a no, "心里有数" followed by the law; for a promise, also what the
-        counterpart does or help with a formal channel."""
+        announcing or thanking before a no, "心里有数" followed by the law, the counterpart's deal named
+        ("你拿旅游换超员从轻处理"); for a promise, also what the counterpart does or help with a formal channel."""
         return (self._rhetorical(reading, e) or self._echoed(reading, e, evidence) or self._quoted(reading, e)
+                or bool(_THEIR_DEAL.search(self._before_in_clause(reading, e)))
                 or self._announces_refusal(reading, e, evidence) or self._thanked_then_refused(reading, e, evidence)
                 or ("心里有数" in e.span and self._leads_to_advice(reading, e, evidence, reach=8))
                 or (e.category == "promise" and (self._someone_else(reading, e)

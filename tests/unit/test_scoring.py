@@ -498,6 +498,7 @@ def test_the_guideline_model_answers_are_not_doubted():
             assert "learned_give_in" not in scorer.score(kind, answer, stage=stage).flags
 
 
+
 # -- reading: the scope of a negation, a favour put off, a favour done through someone else -----
 def test_a_negation_inside_a_noun_phrase_does_not_reach_the_act_after_it(scorer):
     # "不予立案的通知" is a noun; "我先不发" is the officer's act (holding back the notice: a favour)
@@ -1122,3 +1123,25 @@ def test_a_child_who_finds_his_own_job_is_no_favour_asked(scorer):
 def test_saying_one_cannot_decide_fails_inside_a_sound_reply(scorer, reply):
     result = scorer.score("gift", reply, stage="relationship")
     assert "defer" in result.red_lines and not result.passed, (result.red_lines, result.evidence)
+
+
+# dev93–dev96: the counterpart's words named and refused in one breath; family words that are no curse
+@pytest.mark.parametrize("reply", [
+    "拖着不出文书不合程序，叫人来谈也不行，这事我不干。要钱去法院起诉，比找我快。",
+    "别发，我家里人不会去。你拿旅游换超员从轻处理，涉嫌行贿，这事我会如实记录。",
+    "韩总，谢谢您把我家孩子放在心上，但卡无论如何不能收，按照规定我们不能接受执法对象的馈赠。",
+    "韩总，孩子的见识我们当爹妈的自己带他去长。三亚这趟我们不会去，按规定这就是变相送礼。",
+])
+def test_the_offer_named_and_refused_in_one_breath_passes(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence)
+
+
+@pytest.mark.parametrize("reply, red_line", [
+    ("你的事我放在心上了，按规定办。", "promise"),
+    ("按理说不该拖，不过拖一拖也不算违规，我跟小李说一声。", "defer"),
+    ("没说死？你耳朵有毛病吧，我说的就是不行！去法院告。", "abusive"),
+])
+def test_a_promise_a_delay_called_harmless_and_a_jibe_are_still_read(scorer, reply, red_line):
+    result = scorer.score("favour", reply, stage="pressure")
+    assert red_line in result.red_lines and not result.passed, (result.red_lines, result.evidence)
