@@ -293,7 +293,7 @@ def _labels() -> Dict[str, Dict[str, str]]:
 
 
 # Evidence the scorer records beside moves and red lines (actions/scoring/scorer.py).
-DOUBT_LABELS = {"learned_give_in": "疑似松口（模型判断，待复核）"}
+DOUBT_LABELS = {"learned_give_in": "疑似松口（模型判断，待复核）", "learned_waver": "未明确表态（模型判断，待复核）"}
 
 
 def move_label(key: str) -> str:

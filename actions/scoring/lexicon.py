@@ -41,6 +41,7 @@ class Lexicon:
     learned_threshold: float = 1.1  # above 1: the learned opinion is off
     give_in_threshold: float = 1.1  # above 1: the learned give-in check is off
     give_in_sentence_threshold: float = 1.1  # the same check on each sentence of a longer reply
+    waver_threshold: float = 1.1  # the learned check for a reply that takes no stand
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def load_lexicon(path: Optional[str] = None) -> Lexicon:
         learned_threshold=float((raw.get("learned") or {}).get("threshold", 1.1)),
         give_in_threshold=float((raw.get("learned") or {}).get("give_in_threshold", 1.1)),
         give_in_sentence_threshold=float((raw.get("learned") or {}).get("give_in_sentence_threshold", 1.1)),
+        waver_threshold=float((raw.get("learned") or {}).get("waver_threshold", 1.1)),
     )
 
 

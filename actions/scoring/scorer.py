@@ -17,7 +17,8 @@ The verdict is built by explainable rules over the evidence that
    band 4 (80–100).
 7. **A pass the learned give-in model doubts** (learned.py) — the whole reply, or one sentence
    of a longer one against a stricter threshold — is band 1 instead, with the clause or sentence
-   that reads most like giving in as evidence, and goes to human review.
+   that reads most like giving in as evidence, and goes to human review. So is a pass the learned
+   waver model reads as taking no stand (flag ``learned_waver``).
 
 Passed means band ≥ 3. Within a band the score grows with the moves shown.
 """
@@ -28,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 from actions.scoring.analysis import Clause, Evidence, Reading, clause_at, clause_has_any, clause_index, read
-from actions.scoring.learned import give_in_model, refusal_model
+from actions.scoring.learned import give_in_model, refusal_model, waver_model
 from actions.scoring.lexicon import (
     GAVE_IN_RED_LINES,
     MOVES,
@@ -180,11 +181,12 @@ class Scorer:
         expected = self.guide.expected_moves(kind, stage, conflict_of_interest)
         band, score = self._band_and_score(moves, red, flags, expected)
         if band >= 3:
-            suspect = self._reads_as_giving_in(reading)
+            # The rules would pass it, but it reads like giving in, or like taking no stand:
+            # ambiguous (band 1), reviewed.
+            suspect = self._reads_as_giving_in(reading) or self._reads_as_wavering(reading)
             if suspect is not None:
-                # The rules would pass it, but it reads like giving in: ambiguous (band 1), reviewed.
-                flags.append("learned_give_in")
-                evidence.setdefault("learned_give_in", []).append(suspect)
+                flags.append(suspect.category)
+                evidence.setdefault(suspect.category, []).append(suspect)
                 band, score = 1, min(39, 20 + 3 * sum(moves.values()))
         missing = [m for m in ("refusal", "legal_basis", "courtesy") if not moves[m]]
         if not any(moves[m] for m in expected):
@@ -196,7 +198,8 @@ class Scorer:
             moves=moves,
             evidence={k: [e.span for e in v] for k, v in evidence.items() if v},
             red_lines=red,
-            feedback=self._feedback(band, moves, red, flags, missing, evidence.get("learned_give_in")),
+            feedback=self._feedback(band, moves, red, flags, missing,
+                                    evidence.get("learned_give_in") or evidence.get("learned_waver")),
             model_answer=self.guide.model_answer(kind, stage, conflict_of_interest),
             expected=expected,
             missing=missing,
@@ -354,6 +357,17 @@ class Scorer:
         if p < self.lex.give_in_sentence_threshold:
             return None  # "……依法处理。说实话，所长那边已经松了口": one sentence reads as giving in
         return Evidence("learned_give_in", m.group(0), m.start(), m.end())
+
+    def _reads_as_wavering(self, reading: Reading) -> Optional[Evidence]:
+        """The clause that makes the learned waver model doubt a passing reply, or None: the reply,
+        whatever its words of law, may not say what the officer will do."""
+        model = waver_model(self.lex.learned_examples)
+        if model is None or not reading.text or model.p(reading.text) < self.lex.waver_threshold:
+            return None
+        if not reading.clauses:
+            return Evidence("learned_waver", reading.text, 0, len(reading.text))
+        _, clause = max(zip(model.p_many([c.text for c in reading.clauses]), reading.clauses), key=lambda x: x[0])
+        return Evidence("learned_waver", clause.text, clause.start, clause.end)
 
     @staticmethod
     def _rhetorical(reading: Reading, e: Evidence) -> bool:
@@ -594,9 +608,11 @@ class Scorer:
         if "keyword_list" in flags:
             return "只罗列了关键词，没有形成回应。请用完整的话明确拒绝并说明依据。"
         if band == 1:
-            if "learned_give_in" in flags:
+            if "learned_give_in" in flags or "learned_waver" in flags:
                 clause = doubted[0].span if doubted else ""
                 quoted = f"“{clause[:30]}{'…' if len(clause) > 30 else ''}”" if clause else "这句回复"
+                if "learned_waver" in flags:
+                    return f"{quoted}读来没有明确表态，已请教官复核。请直接说明您不会答应，并讲依据。"
                 return f"{quoted}可能让对方以为还有余地，已请教官复核。拒绝要明确，不留口子。"
             if "hedged" in flags:
                 return "“原则上不行”又留了口子，等于没有拒绝。请明确拒绝，不留余地。"
@@ -620,7 +636,7 @@ class Scorer:
             conf -= 0.4  # refuses and gives in in one breath: read it again
         if "hedged" in flags or "conditional" in flags:
             conf -= 0.2
-        if "learned_refusal" in flags or "learned_give_in" in flags:
+        if {"learned_refusal", "learned_give_in", "learned_waver"} & set(flags):
             conf -= 0.4  # the learned model, not a rule, decided: a person should confirm it
         if not evidence:
             conf -= 0.3  # nothing recognised at all

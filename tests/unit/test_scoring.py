@@ -495,8 +495,26 @@ def test_the_guideline_model_answers_are_not_doubted():
     for kind in ("favour", "gift"):
         for stage in ("request", "relationship", "offer", "pressure"):
             answer = scorer.guide.model_answer(kind, stage, False)
-            assert "learned_give_in" not in scorer.score(kind, answer, stage=stage).flags
+            flags = scorer.score(kind, answer, stage=stage).flags
+            assert "learned_give_in" not in flags and "learned_waver" not in flags
 
+
+def test_a_reply_that_takes_no_stand_is_doubted_and_sent_to_review():
+    import dataclasses
+
+    from actions.scoring.lexicon import load_lexicon
+
+    reply = "老同学，这份情我一直记着。可是规定摆在那儿……你说我该怎么办呢。"
+    rules_only = Scorer(lexicon=dataclasses.replace(load_lexicon(), waver_threshold=1.1))
+    assert rules_only.score("favour", reply, stage="relationship").passed  # "规定摆在那儿" reads as a ground
+    doubted = Scorer().score("favour", reply, stage="relationship")
+    assert "learned_waver" in doubted.flags and doubted.band == 1 and not doubted.passed
+    assert doubted.evidence["learned_waver"] == ["你说我该怎么办呢"]  # the clause that asks, quoted
+    assert "你说我该怎么办呢" in doubted.feedback and "复核" in doubted.feedback and doubted.needs_review
+    assert doubted.red_lines == []  # a doubt, not a red line
+    firm = Scorer().score("favour", "老同学，这份情我记着，但记分的事我不能帮，规定摆在那儿，请你理解。",
+                          stage="relationship")
+    assert firm.passed and "learned_waver" not in firm.flags
 
 
 # -- reading: the scope of a negation, a favour put off, a favour done through someone else -----
