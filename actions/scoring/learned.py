@@ -49,9 +49,15 @@ GIVE_IN = frozenset({"accept", "half_accept", "promise", "defer", "leak"})
 
 def _words(text: str) -> List[str]:
     """The scorer's own segmentation (spaCy blank zh with jieba), for word n-gram features."""
+    return list(_segmented(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _segmented(text: str) -> Tuple[str, ...]:
+    # The give-in and waver checks read the same reply: segment it once.
     from actions.scoring.analysis import _nlp
 
-    return [t.text for t in _nlp().make_doc(text) if not t.is_space]
+    return tuple(t.text for t in _nlp().make_doc(text) if not t.is_space)
 
 
 class TextModel:
@@ -61,13 +67,15 @@ class TextModel:
     def __init__(self, texts: Sequence[str], labels: Sequence[int], words: bool = False):
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_union
 
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+        # The two vectorizers side by side, as sklearn's FeatureUnion would put them, without its
+        # per-call joblib dispatch (a third of the time of scoring a short reply).
+        self.vectorizers = [TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)]
         if words:
-            self.vectorizer = make_union(self.vectorizer, TfidfVectorizer(
+            self.vectorizers.append(TfidfVectorizer(
                 tokenizer=_words, token_pattern=None, lowercase=False, ngram_range=(1, 2), min_df=2, sublinear_tf=True))
-        features = self.vectorizer.fit_transform([normalize(t) for t in texts])
+        normalized = [normalize(t) for t in texts]
+        features = _side_by_side([v.fit_transform(normalized) for v in self.vectorizers])
         self.model = LogisticRegression(C=4.0, solver="liblinear", class_weight="balanced", random_state=0)
         self.model.fit(features, list(labels))
 
@@ -75,8 +83,15 @@ class TextModel:
         return self.p_many([text])[0]
 
     def p_many(self, texts: Sequence[str]) -> List[float]:
-        features = self.vectorizer.transform([normalize(t) for t in texts])
+        normalized = [normalize(t) for t in texts]
+        features = _side_by_side([v.transform(normalized) for v in self.vectorizers])
         return [float(row[1]) for row in self.model.predict_proba(features)]
+
+
+def _side_by_side(blocks):
+    from scipy import sparse
+
+    return blocks[0] if len(blocks) == 1 else sparse.hstack(blocks).tocsr()
 
 
 
