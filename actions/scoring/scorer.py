@@ -30,6 +30,7 @@ from typing import Dict, List, Optional
 
 from actions.scoring.analysis import Clause, Evidence, Reading, clause_at, clause_has_any, clause_index, read
 from actions.scoring.learned import give_in_model, refusal_model, waver_model
+from actions.trainer.textnorm import normalize
 from actions.scoring.lexicon import (
     GAVE_IN_RED_LINES,
     MOVES,
@@ -48,18 +49,21 @@ _PRONOUN = re.compile(r"[我你您他她咱]")
 _PARTICLES = re.compile(r"[也都就吧了呢啊的要哈吗嘛很]")
 _UNTIL = ("等", "等到")
 # What accepting would cost the officer, said in the clause right after the act.
-_RUIN = re.compile(r"(就|便|才|都|也|一起|一块|一样)(?![^，。]{0,6}(不算|不是|不会|不犯|没))[^，。]{0,6}(违纪|违法|违规|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
-_WRONG = re.compile(r"是(我|您|你)?(在)?(违法|违纪|犯法|犯罪|害)")  # "真那么写了是我违法"
+_RUIN = re.compile(r"(就|便|才|都|也|一起|一块|一样)(?![^，。]{0,6}(不算|不是|不会|不犯|没))[^，。]{0,6}(违纪|违法|违规|违反(了)?(纪律|规定|法律)|犯法|犯罪|受贿|行贿|处分|进去|坐牢|保不住|穿不长|穿不了|脱(了)?警服|饭碗|说不清|害(了|你|您|他|她))")
+_WRONG = re.compile(r"是(我|您|你)?(在)?(违法|违纪|违反(了)?(纪律|规定|法律)|犯法|犯罪|害)")  # "真那么写了是我违法"
 # The offer repeated and refused in the same breath: "就这一次也不行", "私下给钱就是行贿".
 _REFUSED_HERE = re.compile(r"^[^，。]{0,3}(也|都|还是|照样)(不行|不可以|不能|不成|没门|免谈|不可能|办不到)"
                            r"|^(这话|这句话|这种话|这四个字|这几个字)"  # "下不为例这话我不能接"
                            r"|^(?![^，。]*不是)[^，。]{0,8}(不合|不符合)(程序|规定|规矩|法律|法规)$")  # "拖着不出文书不合程序"
 # The counterpart's deal named: "你拿旅游换超员从轻处理，涉嫌行贿" — what they want, not what the officer gives.
+_LINKS = ("但", "可是", "不过", "然而")
+# What the favour would lead to, said in the next clause: "分我抹了，下回他还敢闯".
+_EMBOLDENED = re.compile(r"(下回|下次|以后|将来)[^，。]{0,4}(还敢|还会|更敢|照样)")
 _THEIR_DEAL = re.compile(r"(拿|用|以)[^，。]{1,10}(换|换取|谋取)")
 _I_DO = re.compile(r"(?<![跟和给对向找约让叫帮替])我")  # 我 as the one acting, not "跟我打招呼"
 _RECORDER = re.compile(r"记录仪|录音|录像|录着|在录|录下|全程录")
 _AUTHORITY = re.compile(r"(纪检|纪委|监察|督察)(那儿|那里|那边|眼里|看来)")  # "在纪委那儿就叫受贿" reports nothing
-_PROCEDURE = ("律师", "诉状", "状子", "申请书", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会")
+_PROCEDURE = ("律师", "诉状", "状子", "申请书", "救助", "援助", "补助", "低保", "流程", "手续", "渠道", "怎么走", "复议", "申诉", "社区", "民政", "居委会", "分期")
 # Putting in a word with a person is intercession, whatever channel it is for ("复核组的同事我帮您递个话").
 _INTERCESSION = ("递个话", "递话", "打招呼", "打个招呼", "说情", "通个气", "说说", "美言", "好话", "提一句", "认识")
 _THIRD_PARTY = ("有人", "别人", "谁", "人家", "前任", "前几任", "任何人", "任何")
@@ -167,7 +171,7 @@ class Scorer:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}")
         reading = read(reply, self.lex)
         flags: List[str] = []
-        evidence = self._resolve(reading, flags)
+        evidence = self._resolve(reading, flags, normalize(counterpart or ""))
 
         red = [r for r in RED_LINES if evidence.get(r)]
         moves = {m: bool(evidence.get(m)) for m in MOVES}
@@ -209,7 +213,8 @@ class Scorer:
         )
 
     # -- rules ------------------------------------------------------------------
-    def _resolve(self, reading: Reading, flags: List[str]) -> Dict[str, List[Evidence]]:
+    def _resolve(self, reading: Reading, flags: List[str], heard: str = "") -> Dict[str, List[Evidence]]:
+        """The evidence that stands, by category; ``heard`` is what the counterpart just said (normalised)."""
         evidence: Dict[str, List[Evidence]] = {}
         for e in reading.evidence:
             if e.category == "refusal" and _asks_which(reading.text, e):
@@ -240,7 +245,7 @@ class Scorer:
         evidence["leak"] = [e for e in evidence.get("leak", [])
                             if not ((_TELLING.search(e.span) or _THEIR_BELIEF.search(self._before_in_clause(reading, e)))
                                     and self._leads_to_advice(reading, e, evidence))]
-        evidence["leak"] += self._confided(reading, evidence)
+        evidence["leak"] += self._confided(reading, evidence, heard)
         evidence["leak"] += self._bare_facts(reading, evidence)
         # "拖着不出文书不合程序", "先叫人来谈也不行": the delay named and refused in one breath.
         evidence["defer"] = [e for e in evidence.get("defer", []) if not self._named_for_cost(reading, e)]
@@ -295,7 +300,7 @@ class Scorer:
                                                  or self._procedural_help(reading, e, evidence))))
 
     @staticmethod
-    def _confided(reading: Reading, evidence: Dict[str, List[Evidence]]) -> List[Evidence]:
+    def _confided(reading: Reading, evidence: Dict[str, List[Evidence]], heard: str = "") -> List[Evidence]:
         """"说实话，所长那边已经松了口" / "顺便说一句，那两辆车队里打算合并处理": a confidence
         announced, and the rest of the sentence tells something about others or the case — no refusal,
         no ground, nothing of the officer's own ("说实话我心里也不好受", "我跟你说实话：这事找谁都一样")."""
@@ -317,6 +322,8 @@ class Scorer:
             if any(start <= f.start < end for g in ("refusal", "legal_basis", "formal_channel", "warning", "recusal")
                    for f in evidence.get(g, [])):
                 continue
+            if heard and all(bit in heard for bit in re.split(r"[、，,;；\s]+", rest) if bit):
+                continue  # "说实话，年薪二十万、配套房子，……": their own offer said back tells them nothing
             found.append(Evidence("leak", reading.text[m.start():end], m.start(), end))
         return found
 
@@ -497,7 +504,7 @@ class Scorer:
         if i > 0 and any(t in self.lex.conditionals for t, _ in reading.clauses[i - 1].tokens):
             return "consequent"
         after = reading.clauses[i + 1].text if i + 1 < len(reading.clauses) else ""
-        if (self._named_for_cost(reading, e) or after.startswith(("就等于", "等于"))
+        if (self._named_for_cost(reading, e) or after.startswith(("就等于", "等于")) or _EMBOLDENED.match(after)
                 or (_RUIN.search(after) and not after.startswith(("不然", "否则", "要不")))):
             return "hypothetical"  # "收了它，我这身警服就穿不长了" / "我收了，就等于…": named for what it would be
         return ""
@@ -554,6 +561,8 @@ class Scorer:
             if m.start() > start:
                 fragments.append((start, m.start()))
             start = m.end()
+        if any(text.startswith(_LINKS, a) for a, _ in fragments[1:]):
+            return False  # "记得，但一码归一码，分按规定扣": a turn of thought joins sentences, not labels
         says_no = any(ch in e.span for e in evidence.get("refusal", []) for ch in "不没别")
         if enumerated and says_no:  # "不行 依法处理" answers; "不接受馈赠 依法处理" lists a label
             says_no = any(re.search("[不没别]", frag) and (len(frag) <= 2 or frag in self.lex.one_word_refusal)

@@ -1163,3 +1163,42 @@ def test_the_offer_named_and_refused_in_one_breath_passes(scorer, reply):
 def test_a_promise_a_delay_called_harmless_and_a_jibe_are_still_read(scorer, reply, red_line):
     result = scorer.score("favour", reply, stage="pressure")
     assert red_line in result.red_lines and not result.passed, (result.red_lines, result.evidence)
+
+
+# dev97–dev100: evidence as the ground, the gift handed back in other words, a consequence named,
+# lawful help offered, the counterpart's own offer said back; "not impossible" is a half-yes
+@pytest.mark.parametrize("reply", [
+    "红包你收起来，我不收！认定书只按现场视频写，斟酌不了。",
+    "严总，现金您收好，这么干涉嫌行贿。记录我逐条依法审，一条都不会作废。",
+    "你现在就把红包拿出去。要是留在我抽屉里，我就交到大队纪检，连同你说的话一起记录。",
+    "查得到查不到是一回事，我收不收是另一回事。卡你拿走，你公司车辆的罚单按规定来。",
+    "大爷，苹果您带回去。收了执法对象的东西，我就是违反纪律，您这么做也可能被认定为行贿。",
+    "记得，但一码归一码，分按规定扣，有异议可以复议。",
+    "所以我更不能坑你家孩子：分我抹了，下回他还敢闯。记分罚款都按法律规定来，对谁都一样。",
+    "孩子的分按规定该扣就扣。你要是继续找人打招呼，按要求我得向队里报告，所以提前跟你说明白。",
+    "拘不拘留是按法律规定来的，我答应不了。您要是愿意，我现在就帮您问问罚款分期怎么申请。",
+    "这箱苹果我真不能收，我们有纪律。万一被人看见，说您是送礼求情，对您反而不利。",
+    "不是不能理解你的心情，但违法记录必须按程序处理，有异议可以走复核程序。",
+])
+def test_sound_refusals_in_other_words_pass(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert result.passed and not result.red_lines, (result.red_lines, result.evidence, result.flags)
+
+
+def test_their_own_offer_said_back_is_no_leak_but_news_of_the_file_is():
+    heard = "这样，孩子来了直接当部门副经理，年薪二十万，三年内公司给配套房子。"
+    reply = "孟总，说实话，年薪二十万、配套房子，听着确实让人动心。但您是案件当事人，这属于变相行贿，请您立即停止，我会如实记录。"
+    scorer = Scorer()
+    assert scorer.score("gift", reply, heard, stage="offer").passed
+    news = reply.replace("年薪二十万、配套房子", "账上查出二十万、仓库那批货三百箱")  # figures nobody said to the officer
+    told = scorer.score("gift", news, heard, stage="offer")
+    assert "leak" in told.red_lines and not told.passed, (told.red_lines, told.evidence)
+
+
+@pytest.mark.parametrize("reply", [
+    "钱你收好。电话嘛，偷偷打一个也不是不行，你明天上午十点等着。",
+    "孟董，仓库的事依法办。孩子投个简历的事，倒也不是不能商量。",
+])
+def test_not_impossible_is_a_half_yes(scorer, reply):
+    result = scorer.score("gift", reply, stage="offer")
+    assert "half_accept" in result.red_lines and not result.passed, (result.red_lines, result.evidence)
