@@ -19,9 +19,8 @@ from collections import Counter
 
 from actions.scoring.learned import TextModel, gives_in
 from actions.scoring.lexicon import load_lexicon
-from actions.scoring.scorer import Scorer, judged_sentences
-from actions.trainer.textnorm import normalize
-from eval.lofo import FILES, folds, rules_verdict
+from actions.scoring.scorer import Scorer
+from eval.lofo import folds, rules_pass_line, rules_verdict, threshold_row, whole_and_sentence
 
 FOLDS = 8
 THRESHOLDS = (0.45, 0.5, 0.55, 0.6, 0.65)
@@ -42,17 +41,15 @@ def main() -> int:
                 continue
             key = "bands 0-1" if r["band"] <= 1 else "true passes"
             totals[key] += 1
-            judged = [m.group(0) for m in judged_sentences(normalize(r["reply"]), shipped.concessive)]
             for name, model in models.items():
-                whole, *each = model.p_many([r["reply"]] + judged)
-                sentence = max(each, default=0.0) >= shipped.give_in_sentence_threshold
+                whole, best = whole_and_sentence(model, r["reply"], shipped)
+                sentence = best >= shipped.give_in_sentence_threshold
                 for t in THRESHOLDS:
                     (caught if key == "bands 0-1" else failed)[name][t] += whole >= t or sentence
-    print(f"development files: {len(FILES)} in {FOLDS} folds; replies the rules pass: "
-          f"{totals['bands 0-1']} in bands 0-1, {totals['true passes']} true passes")
+    print(rules_pass_line(FOLDS, totals))
     print("caught / failed at each whole-reply threshold (sentence check at the shipped threshold)")
     for name in LABELS:
-        print(f"{name:>20}: " + "  ".join(f"{t}: {caught[name][t]}/{failed[name][t]}" for t in THRESHOLDS))
+        print(threshold_row(name, caught[name], failed[name], THRESHOLDS))
     return 0
 
 

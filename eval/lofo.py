@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from collections import Counter
+
 from actions.scoring.learned import TextModel
-from actions.scoring.scorer import Scorer, TurnScore
+from actions.scoring.lexicon import Lexicon
+from actions.scoring.scorer import Scorer, TurnScore, judged_sentences
+from actions.trainer.textnorm import normalize
 from eval.bench_scoring import SPLITS, read_set
 
 FILES = SPLITS["dev"]
@@ -28,6 +32,23 @@ def folds(k: Optional[int] = None) -> Iterator[Tuple[List[Dict], List[Dict]]]:
 def rules_verdict(rules: Scorer, r: Dict) -> TurnScore:
     return rules.score(r["kind"], r["reply"], r.get("counterpart", ""), r.get("stage"),
                        bool(r.get("conflict_of_interest")))
+
+
+def whole_and_sentence(model: TextModel, reply: str, lex: Lexicon) -> Tuple[float, float]:
+    """A give-in model's p for the whole reply and for its likeliest sentence, as the scorer reads them."""
+    judged = [m.group(0) for m in judged_sentences(normalize(reply), lex.concessive)]
+    whole, *each = model.p_many([reply] + judged)
+    return whole, max(each, default=0.0)
+
+
+def rules_pass_line(folds_k: int, totals: Counter) -> str:
+    return (f"development files: {len(FILES)} in {folds_k} folds; replies the rules pass: "
+            f"{totals['bands 0-1']} in bands 0-1, {totals['true passes']} true passes")
+
+
+def threshold_row(name: str, caught: Counter, failed: Counter, thresholds: Sequence[float], width: int = 20) -> str:
+    """"<name>: 0.5: 899/661  0.55: …" — bands 0-1 caught / true passes failed at each threshold."""
+    return f"{name:>{width}}: " + "  ".join(f"{t}: {caught[t]}/{failed[t]}" for t in thresholds)
 
 
 def leave_one_file_out(rules: Scorer, label: Callable[[Dict], bool],

@@ -19,9 +19,8 @@ from collections import Counter
 
 from actions.scoring.learned import TextModel, gives_in, wavers
 from actions.scoring.lexicon import load_lexicon
-from actions.scoring.scorer import Scorer, judged_sentences
-from actions.trainer.textnorm import normalize
-from eval.lofo import FILES, folds, rules_verdict
+from actions.scoring.scorer import Scorer
+from eval.lofo import folds, rules_pass_line, rules_verdict, threshold_row, whole_and_sentence
 
 FOLDS = 8
 THRESHOLDS = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -46,22 +45,20 @@ def main() -> int:
                 continue
             key = "bands 0-1" if r["band"] <= 1 else "true passes"
             totals[key] += 1
-            judged = [m.group(0) for m in judged_sentences(normalize(r["reply"]), shipped.concessive)]
-            whole, *each = give.p_many([r["reply"]] + judged)
-            if whole >= shipped.give_in_threshold or max(each, default=0.0) >= shipped.give_in_sentence_threshold:
+            whole, best = whole_and_sentence(give, r["reply"], shipped)
+            if whole >= shipped.give_in_threshold or best >= shipped.give_in_sentence_threshold:
                 continue
             through[key] += 1
             for name, model in models.items():
                 p = model.p(r["reply"])
                 for t in THRESHOLDS:
                     (caught if key == "bands 0-1" else failed)[name][t] += p >= t
-    print(f"development files: {len(FILES)} in {FOLDS} folds; replies the rules pass: "
-          f"{totals['bands 0-1']} in bands 0-1, {totals['true passes']} true passes")
+    print(rules_pass_line(FOLDS, totals))
     print(f"after the give-in check (shipped thresholds, same folds): {through['bands 0-1']} in bands 0-1 "
           f"and {through['true passes']} true passes still pass")
     print("of these, caught / failed by the waver model at each threshold")
     for name in AGAINST:
-        print(f"{'against ' + name:>28}: " + "  ".join(f"{t}: {caught[name][t]}/{failed[name][t]}" for t in THRESHOLDS))
+        print(threshold_row("against " + name, caught[name], failed[name], THRESHOLDS, width=28))
     return 0
 
 
