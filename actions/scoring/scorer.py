@@ -131,6 +131,18 @@ def _sentence_end(text: str, start: int) -> int:
     return min(ends, default=len(text))
 
 
+def _likeliest_clause(model, reading: Reading, category: str) -> Evidence:
+    """The clause a learned model finds most like its class (one pass over all clauses), as evidence."""
+    if not reading.clauses:
+        return Evidence(category, reading.text, 0, len(reading.text))
+    _, clause = max(zip(model.p_many([c.text for c in reading.clauses]), reading.clauses), key=lambda x: x[0])
+    return Evidence(category, clause.text, clause.start, clause.end)
+
+
+def _said_back(told: str, heard: str) -> bool:
+    return all(bit in heard for bit in re.split(r"[、，,;；\s]+", told) if bit)
+
+
 def judged_sentences(text: str, concessive) -> List[re.Match]:
     """The sentences of a normalised reply the give-in check reads one by one, or [] for a reply
     of one sentence. "那年的事我心里有数。可记分这事谁说了也不算": a sentence the next one turns
@@ -171,7 +183,7 @@ class Scorer:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}")
         reading = read(reply, self.lex)
         flags: List[str] = []
-        evidence = self._resolve(reading, flags, normalize(counterpart or ""))
+        evidence = self._resolve(reading, flags, counterpart or "")
 
         red = [r for r in RED_LINES if evidence.get(r)]
         moves = {m: bool(evidence.get(m)) for m in MOVES}
@@ -214,7 +226,7 @@ class Scorer:
 
     # -- rules ------------------------------------------------------------------
     def _resolve(self, reading: Reading, flags: List[str], heard: str = "") -> Dict[str, List[Evidence]]:
-        """The evidence that stands, by category; ``heard`` is what the counterpart just said (normalised)."""
+        """The evidence that stands, by category; ``heard`` is what the counterpart just said."""
         evidence: Dict[str, List[Evidence]] = {}
         for e in reading.evidence:
             if e.category == "refusal" and _asks_which(reading.text, e):
@@ -322,7 +334,7 @@ class Scorer:
             if any(start <= f.start < end for g in ("refusal", "legal_basis", "formal_channel", "warning", "recusal")
                    for f in evidence.get(g, [])):
                 continue
-            if heard and all(bit in heard for bit in re.split(r"[、，,;；\s]+", rest) if bit):
+            if heard and _said_back(rest, normalize(heard)):  # normalised only here: few replies get this far
                 continue  # "说实话，年薪二十万、配套房子，……": their own offer said back tells them nothing
             found.append(Evidence("leak", reading.text[m.start():end], m.start(), end))
         return found
@@ -353,11 +365,7 @@ class Scorer:
         judged = judged_sentences(reading.text, self.lex.concessive) if self.lex.give_in_sentence_threshold <= 1 else []
         whole, *each = model.p_many([reading.text] + [m.group(0) for m in judged])  # one pass over all
         if whole >= self.lex.give_in_threshold:
-            if not reading.clauses:
-                return Evidence("learned_give_in", reading.text, 0, len(reading.text))
-            _, clause = max(zip(model.p_many([c.text for c in reading.clauses]), reading.clauses),
-                            key=lambda x: x[0])  # one pass over all clauses
-            return Evidence("learned_give_in", clause.text, clause.start, clause.end)
+            return _likeliest_clause(model, reading, "learned_give_in")
         if not judged:
             return None
         p, m = max(zip(each, judged), key=lambda x: x[0])
@@ -371,10 +379,7 @@ class Scorer:
         model = waver_model(self.lex.learned_examples)
         if model is None or not reading.text or model.p(reading.text) < self.lex.waver_threshold:
             return None
-        if not reading.clauses:
-            return Evidence("learned_waver", reading.text, 0, len(reading.text))
-        _, clause = max(zip(model.p_many([c.text for c in reading.clauses]), reading.clauses), key=lambda x: x[0])
-        return Evidence("learned_waver", clause.text, clause.start, clause.end)
+        return _likeliest_clause(model, reading, "learned_waver")
 
     @staticmethod
     def _rhetorical(reading: Reading, e: Evidence) -> bool:
